@@ -1,0 +1,80 @@
+import Foundation
+
+/// What a command's code receives: the parsed words and the logger set up from them.
+public struct Invocation: Sendable {
+    public let arguments: Arguments
+    public let log: Log
+    /// The subcommand path below the tool, e.g. `["aggregate"]`; empty for a tool without subcommands.
+    public var subcommand: [String] { Array(arguments.path.dropFirst()) }
+}
+
+/// The one place where a tool's outcome turns into output and an exit status.
+public enum Tool {
+    /// Parses the command line against `command`, answers `--help` and `--version`, then runs `body`.
+    /// Errors are reported once, as the last stderr line, with the exit status they carry.
+    public static func run(
+        _ command: Command, words: [String] = Array(CommandLine.arguments.dropFirst()),
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (Invocation) async throws -> Void
+    ) async -> Never {
+        let environment = ProcessInfo.processInfo.environment
+        var log = Log(tool: command.name, format: logFormat(words: words, environment: environment) ?? .human)
+        do {
+            switch try Arguments.parse(words, for: command) {
+            case .help(let shown, let path):
+                writeStdout(Help.render(shown, path: path))
+            case .version:
+                writeStdout("\(command.name) \(Version.current)\n")
+            case .run(let arguments):
+                if let text = arguments.value("log-format") ?? environment["PRTY_LOG_FORMAT"] {
+                    guard let format = Log.Format(rawValue: text) else {
+                        throw UsageError("log format must be human or json, got '\(text)'")
+                    }
+                    log = Log(tool: command.name, format: format)
+                }
+                Interruption.install(tool: command.name)
+                try await body(Invocation(arguments: arguments, log: log))
+                if Interruption.isRequested { throw InterruptedError(signal: Interruption.signal ?? SIGINT) }
+            }
+            exit(ExitStatus.success.rawValue)
+        } catch let error as any ExitStatusError {
+            log.failure(error.description, exitStatus: error.exitStatus)
+            exit(error.exitStatus.rawValue)
+        } catch is CancellationError {
+            log.failure("interrupted", exitStatus: .interrupted)
+            exit(ExitStatus.interrupted.rawValue)
+        } catch {
+            log.failure("\(error)", exitStatus: .failure)
+            exit(ExitStatus.failure.rawValue)
+        }
+    }
+
+    /// The log format before full parsing, so even a usage error is reported in the requested format.
+    private static func logFormat(words: [String], environment: [String: String]) -> Log.Format? {
+        for (index, word) in words.enumerated() {
+            if word.hasPrefix("--log-format=") { return Log.Format(rawValue: String(word.dropFirst(13))) }
+            if word == "--log-format", index + 1 < words.count { return Log.Format(rawValue: words[index + 1]) }
+        }
+        return environment["PRTY_LOG_FORMAT"].flatMap(Log.Format.init(rawValue:))
+    }
+
+    /// Writes a document to stdout in full (handles short writes and EINTR); a closed pipe is an error.
+    public static func writeStdout(_ text: String) {
+        writeStdout(Array(text.utf8))
+    }
+
+    public static func writeStdout(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 {
+                    Log.writeStderr("prty: cannot write to stdout: \(String(cString: strerror(errno)))\n")
+                    exit(ExitStatus.failure.rawValue)
+                }
+                offset += written
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Synchronization
+
+/// SIGINT/SIGTERM as a flag that long work polls between steps (a training batch, a downloaded block), so a
+/// tool stops cleanly with exit 130 instead of dying mid-write. `Tool.run` installs it.
+public enum Interruption {
+    // Safe to share: an atomic, written only by the signal sources below and read by anyone.
+    private static let flag = Atomic<Int32>(0)
+    // Keeps the dispatch sources alive for the life of the process; written once, in `install`.
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    /// The signal received, if any (SIGINT or SIGTERM).
+    public static var signal: Int32? {
+        let value = flag.load(ordering: .relaxed)
+        return value == 0 ? nil : value
+    }
+    public static var isRequested: Bool { signal != nil }
+
+    /// Throws `InterruptedError` once a signal has arrived: call it between units of work.
+    public static func check() throws(InterruptedError) {
+        if let signal { throw InterruptedError(signal: signal) }
+    }
+
+    /// Routes SIGINT and SIGTERM to the flag. If the work has not stopped `grace` seconds later, the process
+    /// exits with 130 anyway.
+    public static func install(tool: String, grace: Double = 5) {
+        for number in [SIGINT, SIGTERM] {
+            Foundation.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                flag.store(number, ordering: .relaxed)
+                DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
+                    Log.writeStderr("\(tool): interrupted\n")
+                    exit(ExitStatus.interrupted.rawValue)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// For tests: forget a signal.
+    public static func reset() { flag.store(0, ordering: .relaxed) }
+}
+
+/// SIGINT or SIGTERM arrived before the work finished: exit 130.
+public struct InterruptedError: ExitStatusError {
+    public let signal: Int32
+    public var description: String { "interrupted by \(signal == SIGTERM ? "SIGTERM" : "SIGINT")" }
+    public var exitStatus: ExitStatus { .interrupted }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// What a tool run printed and how it ended.
+public struct ToolResult: Sendable {
+    public let status: Int32
+    public let stdout: Data
+    public let stderr: String
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    /// The last stderr line: where every failure is reported.
+    public var lastErrorLine: String {
+        stderr.split(separator: "\n").last.map(String.init) ?? ""
+    }
+}
+
+/// Locations of the package, its fixtures and the binaries under test.
+public enum Paths {
+    /// The package root, found from this file's path.
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static let fixtures = root.appendingPathComponent("Tests/Fixtures")
+
+    public static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
+
+    /// The directory holding the tools: `PRTY_BIN_DIR` (the Makefile points it at the release build),
+    /// else `.build/release`, else `.build/debug`.
+    public static var binaries: URL {
+        if let dir = ProcessInfo.processInfo.environment["PRTY_BIN_DIR"], !dir.isEmpty {
+            return URL(fileURLWithPath: dir)
+        }
+        let release = root.appendingPathComponent(".build/release")
+        if FileManager.default.isExecutableFile(atPath: release.appendingPathComponent("prty-train").path) {
+            return release
+        }
+        return root.appendingPathComponent(".build/debug")
+    }
+
+    public static func tool(_ name: String) -> URL { binaries.appendingPathComponent(name) }
+}
+
+/// Runs a built tool with `arguments`, feeding `stdin`, and waits for it (killing it after `timeout` seconds).
+public func runTool(
+    _ name: String, _ arguments: [String] = [], stdin: Data = Data(), environment: [String: String] = [:],
+    currentDirectory: URL? = nil, timeout: TimeInterval = 120
+) throws -> ToolResult {
+    try runProcess(Paths.tool(name), arguments, stdin: stdin, environment: environment,
+                   currentDirectory: currentDirectory, timeout: timeout)
+}
+
+/// Runs any executable; the environment is the test's own plus `environment`.
+public func runProcess(
+    _ executable: URL, _ arguments: [String] = [], stdin: Data = Data(), environment: [String: String] = [:],
+    currentDirectory: URL? = nil, timeout: TimeInterval = 120
+) throws -> ToolResult {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "PRTY_LOG_FORMAT")
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    let input = Pipe(), output = Pipe(), errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let group = DispatchGroup()
+    nonisolated(unsafe) var out = Data(), err = Data()  // each written by one reader, read after group.wait()
+    group.enter()
+    DispatchQueue.global().async { out = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    group.enter()
+    DispatchQueue.global().async { err = errors.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async {
+        try? input.fileHandleForWriting.write(contentsOf: stdin)
+        try? input.fileHandleForWriting.close()
+    }
+    if group.wait(timeout: .now() + timeout) == .timedOut {
+        kill(process.processIdentifier, SIGKILL)
+        group.wait()
+    }
+    process.waitUntilExit()
+    return ToolResult(status: process.terminationStatus, stdout: out, stderr: String(decoding: err, as: UTF8.self))
+}
