@@ -36,7 +36,9 @@ let package = Package(
         .executableTarget(name: "prty-runner", dependencies: ["Shared"], swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "TestSupport", dependencies: ["Shared"], path: "Tests/TestSupport", exclude: ["peers"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WalletTests", dependencies: ["prty-wallet", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FetchTests", dependencies: ["prty-fetch", "TestSupport"], swiftSettings: swiftSettings),
