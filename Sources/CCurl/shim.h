@@ -27,4 +27,22 @@ static inline CURLcode CCurl_getinfo_double(CURL *h, CURLINFO i, double *v) { re
 static inline CURLcode CCurl_getinfo_offset(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode CCurl_getinfo_string(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 
+/// curl_global_init(CURL_GLOBAL_ALL): CURL_GLOBAL_ALL is a macro expression Swift does not import.
+static inline CURLcode CCurl_global_init_all(void) { return curl_global_init(CURL_GLOBAL_ALL); }
+
+/// Restricts a handle, and any redirect it follows, to http and https (no file://, ftp://, …).
+/// CURLOPT_PROTOCOLS_STR arrived in 7.85.0 and deprecated the bitmask form; older systems (Ubuntu 22.04 has
+/// 7.81) only have the bitmask, so the choice is made here, where the version is known.
+static inline CURLcode CCurl_allow_http_only(CURL *h) {
+#if LIBCURL_VERSION_NUM >= 0x075500
+    CURLcode code = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    CURLcode code = curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+}
+
 #endif

@@ -1,0 +1,458 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import Shared
+import TestSupport
+
+/// The libcurl client against a real local server: real sockets, no mocks.
+struct HTTPClientTests {
+    let client = HTTPClient.live
+
+    /// Retries without long waits.
+    static func fast(_ attempts: Int = 3) -> RetryPolicy {
+        RetryPolicy(maxAttempts: attempts, baseDelay: 0.01, maxDelay: 0.05)
+    }
+
+    static func echo(_ request: LocalHTTPServer.Request) -> LocalHTTPServer.Response {
+        var response = LocalHTTPServer.Response.bytes(request.body)
+        response.headers["X-Echo-Method"] = request.method
+        response.headers["X-Echo-Path"] = request.target
+        response.headers["X-Echo-Test"] = request.header("x-test") ?? "-"
+        response.headers["X-Echo-Type"] = request.header("content-type") ?? "-"
+        return response
+    }
+
+    static func elapsed(since start: ContinuousClock.Instant) -> Double {
+        let duration = ContinuousClock.now - start
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    // MARK: Round trips
+
+    @Test func getSendsHeadersAndReadsResponse() async throws {
+        let server = try LocalHTTPServer(Self.echo)
+        defer { server.stop() }
+        let response = try await client.send(HTTPRequest(.get, server.url("/hello?x=1"), headers: ["X-Test": "yes"]))
+        #expect(response.status == 200)
+        #expect(response.header("x-echo-method") == "GET")
+        #expect(response.header("X-ECHO-PATH") == "/hello?x=1")
+        #expect(response.headers["x-Echo-Test"] == "yes")
+        #expect(response.body.isEmpty)
+        #expect(response.url == server.url("/hello?x=1"))
+        #expect(server.requests.first?.header("user-agent") == "prty/\(Version.current)")
+    }
+
+    @Test func postBodyRoundTrips() async throws {
+        let server = try LocalHTTPServer(Self.echo)
+        defer { server.stop() }
+        let json = Data(#"{"a":[1,2,3],"b":"ü"}"#.utf8)
+        let response = try await client.send(.json(.post, server.url("/api"), json))
+        #expect(response.status == 200)
+        #expect(response.body == json)
+        #expect(response.header("X-Echo-Type") == "application/json")
+        #expect(response.header("X-Echo-Method") == "POST")
+
+        let binary = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })  // NULs and all, > 1 MiB? no: 300 kB
+        let put = try await client.send(HTTPRequest(.put, server.url("/blob"), body: binary))
+        #expect(put.body == binary)
+        #expect(put.header("X-Echo-Method") == "PUT")
+        #expect(put.header("X-Echo-Type") == "-")  // not curl's form-urlencoded guess
+    }
+
+    @Test func otherMethodsReachTheServer() async throws {
+        let server = try LocalHTTPServer(Self.echo)
+        defer { server.stop() }
+        for method: HTTPRequest.Method in [.delete, .options, .patch, "PROPFIND"] {
+            let response = try await client.send(HTTPRequest(method, server.url("/m")))
+            #expect(response.header("X-Echo-Method") == method.rawValue)
+        }
+        let head = try await client.send(HTTPRequest(.head, server.url("/h")))
+        #expect(head.status == 200)
+        #expect(head.header("X-Echo-Method") == "HEAD")
+        #expect(head.body.isEmpty)
+    }
+
+    @Test func largeBodiesArriveWhole() async throws {
+        let payload = Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 / 7) })
+        let server = try LocalHTTPServer { _ in .bytes(payload) }
+        defer { server.stop() }
+        let response = try await client.send(HTTPRequest(.get, server.url("/big")))
+        #expect(response.body.count == payload.count)
+        #expect(SHA256.hash(response.body) == SHA256.hash(payload))
+    }
+
+    @Test func nonSuccessStatusIsAResponseUntilRequired() async throws {
+        let server = try LocalHTTPServer { _ in .text("no such thing\nmore", status: 404) }
+        defer { server.stop() }
+        let response = try await client.send(HTTPRequest(.get, server.url("/missing")))
+        #expect(response.status == 404)
+        #expect(!response.isSuccess)
+        let error = try #require(throws: HTTPError.self) { try response.requireSuccess() }
+        #expect(error.description == "HTTP 404 from \(server.url("/missing")): no such thing")
+        #expect(error.exitStatus == .noInput)
+    }
+
+    // MARK: Failures
+
+    @Test func connectionRefusedNamesTheURL() async throws {
+        var request = HTTPRequest(.get, "http://127.0.0.1:9/x")
+        request.retry = .none
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(error == .connectionRefused(url: "http://127.0.0.1:9/x"))
+        #expect(error.description == "connection refused to http://127.0.0.1:9/x")
+        #expect(error.exitStatus == .tempFailure)
+    }
+
+    @Test func totalTimeoutFiresWhenTheServerStalls() async throws {
+        let server = try LocalHTTPServer { _ in .stall }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/slow"))
+        request.timeout = 0.5
+        request.retry = .none
+        let start = ContinuousClock.now
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(Self.elapsed(since: start) < 3)
+        #expect(error.description == "timed out after 0.5s waiting for \(server.url("/slow"))")
+        #expect(error.exitStatus == .tempFailure)
+    }
+
+    @Test func timeoutAlsoBoundsAStalledStream() async throws {
+        let server = try LocalHTTPServer { _ in .chunked([.text("a"), .stall]) }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/stream"))
+        request.timeout = 0.5
+        let response = try await client.stream(request)
+        #expect(response.status == 200)
+        let start = ContinuousClock.now
+        let error = try await #require(throws: HTTPError.self) {
+            for try await _ in response.body {}
+        }
+        #expect(Self.elapsed(since: start) < 3)
+        #expect(error == .timedOut(url: server.url("/stream"), seconds: 0.5, connecting: false))
+    }
+
+    @Test func unresolvableHostSaysSo() async throws {
+        var request = HTTPRequest(.get, "http://no-such-host.invalid/x")
+        request.retry = .none
+        request.connectTimeout = 5
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(error == .unresolvedHost(host: "no-such-host.invalid", url: "http://no-such-host.invalid/x"))
+        #expect(error.description.hasPrefix("could not resolve host no-such-host.invalid"))
+        #expect(error.exitStatus == .tempFailure)
+    }
+
+    @Test func onlyHTTPURLsAreSent() async throws {
+        for url in ["file:///etc/passwd", "ftp://example.com/", "", "localhost:80/x"] {
+            let error = try await #require(throws: HTTPError.self) { try await client.send(HTTPRequest(.get, url)) }
+            #expect(error.exitStatus == .usage, "\(url)")
+        }
+    }
+
+    @Test func headerInjectionIsRefused() async throws {
+        let server = try LocalHTTPServer(Self.echo)
+        defer { server.stop() }
+        let request = HTTPRequest(.get, server.url("/"), headers: ["X-Test": "a\r\nX-Evil: 1"])
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(error.exitStatus == .usage)
+        #expect(server.requestCount == 0)
+    }
+
+    @Test func bodyCutShortIsAConnectionFailure() async throws {
+        let server = try LocalHTTPServer { _ in .truncated(Data("half".utf8), declaredLength: 100) }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/cut"))
+        request.retry = Self.fast(2)
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        guard case .connectionFailed(let url, _) = error else {
+            Issue.record("expected connectionFailed, got \(error)")
+            return
+        }
+        #expect(url == server.url("/cut"))
+        #expect(error.exitStatus == .tempFailure)
+        #expect(server.requestCount == 2)  // a broken transfer is temporary: retried
+    }
+
+    // MARK: Size limit
+
+    @Test func maxResponseBytesAbortsADeclaredBody() async throws {
+        let server = try LocalHTTPServer { _ in .bytes(Data(count: 4096)) }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/big"))
+        request.maxResponseBytes = 1024
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(error == .responseTooLarge(url: server.url("/big"), limit: 1024))
+        #expect(error.description == "response from \(server.url("/big")) exceeded the 1 KiB limit")
+        #expect(error.exitStatus == .dataError)
+        #expect(server.requestCount == 1)  // not worth retrying
+    }
+
+    @Test func maxResponseBytesAbortsAChunkedBody() async throws {
+        let gate = LocalHTTPServer.Gate()  // never opened: the body would go on forever
+        let piece = LocalHTTPServer.Response.Piece.data(Data(count: 600))
+        let server = try LocalHTTPServer { _ in .chunked([piece, piece, piece, .wait(gate)]) }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/endless"))
+        request.maxResponseBytes = 1000
+        let start = ContinuousClock.now
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(error == .responseTooLarge(url: server.url("/endless"), limit: 1000))
+        #expect(Self.elapsed(since: start) < 5)
+
+        let streamed = try await client.stream(request)
+        let streamError = try await #require(throws: HTTPError.self) { for try await _ in streamed.body {} }
+        #expect(streamError == .responseTooLarge(url: server.url("/endless"), limit: 1000))
+    }
+
+    // MARK: Retries
+
+    @Test func retriesA503ThenSucceeds() async throws {
+        let server = try LocalHTTPServer(LocalHTTPServer.sequence([.status(503), .status(502), .text("ok")]))
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/flaky"))
+        request.retry = Self.fast(3)
+        let response = try await client.send(request)
+        #expect(response.status == 200)
+        #expect(response.text == "ok")
+        #expect(server.requestCount == 3)
+    }
+
+    @Test func postIsNotRetriedUnlessDeclaredIdempotent() async throws {
+        let server = try LocalHTTPServer(LocalHTTPServer.sequence([.status(503), .text("ok")]))
+        defer { server.stop() }
+        var request = HTTPRequest(.post, server.url("/submit"), body: Data("x".utf8))
+        request.retry = Self.fast(3)
+        let response = try await client.send(request)
+        #expect(response.status == 503)
+        #expect(server.requestCount == 1)
+
+        request.isIdempotent = true  // e.g. the server de-duplicates by an idempotency key
+        let again = try await client.send(request)
+        #expect(again.status == 200)
+        #expect(server.requestCount == 2)
+    }
+
+    @Test func retriesStopAfterMaxAttempts() async throws {
+        let server = try LocalHTTPServer { _ in .text("busy", status: 503) }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/down"))
+        request.retry = Self.fast(4)
+        let response = try await client.send(request)
+        #expect(response.status == 503)
+        #expect(server.requestCount == 4)
+        let error = try #require(throws: HTTPError.self) { try response.requireSuccess() }
+        #expect(error.exitStatus == .tempFailure)
+        #expect(error.description == "HTTP 503 from \(server.url("/down")): busy")
+    }
+
+    @Test func connectionErrorsAreRetriedThenReported() async throws {
+        let events = Mutex<[RetryEvent]>([])
+        var request = HTTPRequest(.get, "http://127.0.0.1:9/x")
+        request.retry = Self.fast(3)
+        request.retry.onRetry = { event in events.withLock { $0.append(event) } }
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(error == .connectionRefused(url: "http://127.0.0.1:9/x"))
+        let seen = events.withLock { $0 }
+        #expect(seen.map(\.attempt) == [1, 2])
+        #expect(seen.allSatisfy { $0.reason == "connection refused to http://127.0.0.1:9/x" && $0.delay <= 0.05 })
+    }
+
+    @Test func clientErrorsAreNotRetried() async throws {
+        let server = try LocalHTTPServer { _ in .status(400) }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/bad"))
+        request.retry = Self.fast(3)
+        #expect(try await client.send(request).status == 400)
+        #expect(server.requestCount == 1)
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let server = try LocalHTTPServer(LocalHTTPServer.sequence([.status(503, retryAfter: 1), .text("ok")]))
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/later"))
+        request.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0, maxDelay: 0)  // without Retry-After: no wait
+        let start = ContinuousClock.now
+        let response = try await client.send(request)
+        #expect(response.text == "ok")
+        #expect(Self.elapsed(since: start) >= 0.95)
+        #expect(server.requestCount == 2)
+    }
+
+    @Test func retryAfterIsCapped() async throws {
+        let server = try LocalHTTPServer(LocalHTTPServer.sequence([.status(429, retryAfter: 3600), .text("ok")]))
+        defer { server.stop() }
+        let delays = Mutex<[Double]>([])
+        let recording = HTTPClient.libcurl.retrying { seconds in delays.withLock { $0.append(seconds) } }
+        var request = HTTPRequest(.get, server.url("/slow-down"))
+        request.retry = RetryPolicy(maxAttempts: 3, maxRetryAfter: 2.5)
+        let response = try await recording.send(request)
+        #expect(response.text == "ok")
+        #expect(delays.withLock { $0 } == [2.5])
+    }
+
+    @Test func retryAfterBeyondTheTotalBudgetReturnsTheResponse() async throws {
+        let server = try LocalHTTPServer(LocalHTTPServer.sequence([.status(503, retryAfter: 20), .text("ok")]))
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/"))
+        request.retry = RetryPolicy(maxAttempts: 3, maxRetryAfter: 30, maxTotal: 5)
+        let start = ContinuousClock.now
+        #expect(try await client.send(request).status == 503)
+        #expect(Self.elapsed(since: start) < 3)
+        #expect(server.requestCount == 1)
+    }
+
+    @Test func streamingRetriesOnlyTheHead() async throws {
+        let server = try LocalHTTPServer(LocalHTTPServer.sequence([.status(503), .chunked([.text("a"), .text("b")])]))
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/s"))
+        request.retry = Self.fast(3)
+        let response = try await client.stream(request)
+        #expect(response.status == 200)
+        #expect(try await response.collect().text == "ab")
+        #expect(server.requestCount == 2)
+    }
+
+    // MARK: Streaming
+
+    @Test func streamingDeliversChunksBeforeTheResponseEnds() async throws {
+        let gate = LocalHTTPServer.Gate()
+        let server = try LocalHTTPServer { _ in .chunked([.text("first\n"), .wait(gate), .text("second\n")]) }
+        defer { server.stop() }
+        let response = try await client.stream(HTTPRequest(.get, server.url("/ndjson")))
+        #expect(response.status == 200)
+        var received = [String]()
+        for try await chunk in response.body {
+            if received.isEmpty {
+                // The server is holding chunk 2 until the gate opens: chunk 1 arrived on its own.
+                #expect(!gate.isOpen)
+                gate.open()
+            }
+            received.append(String(decoding: chunk, as: UTF8.self))
+        }
+        #expect(received.joined() == "first\nsecond\n")
+        #expect(received.first == "first\n")
+    }
+
+    @Test func linesSplitAcrossChunks() async throws {
+        let server = try LocalHTTPServer { _ in
+            .chunked([.text(#"{"a":1}"# + "\n" + #"{"b""#), .pause(0.02), .text(":2}\r\n\n"), .text(#"{"c":3}"#)])
+        }
+        defer { server.stop() }
+        let response = try await client.stream(HTTPRequest(.get, server.url("/lines")))
+        var lines = [String]()
+        for try await line in response.body.lines { lines.append(line) }
+        #expect(lines == [#"{"a":1}"#, #"{"b":2}"#, "", #"{"c":3}"#])
+    }
+
+    @Test func aSlowReaderGetsEveryByteOfABigStream() async throws {
+        let payload = Data((0..<8_000_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 12) })
+        let server = try LocalHTTPServer { _ in .bytes(payload) }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/download"))
+        request.maxResponseBytes = nil
+        let response = try await client.stream(request)
+        try await Task.sleep(for: .milliseconds(200))  // lets the 1 MiB buffer fill, so the transfer must wait
+        var hash = SHA256()
+        var count = 0
+        for try await chunk in response.body {
+            hash.update(chunk)
+            count += chunk.count
+        }
+        #expect(count == payload.count)
+        #expect(hash.finalize() == SHA256.hash(payload))
+    }
+
+    @Test func fakeClientsStreamTheirBody() async throws {
+        let fake = HTTPClient { request in HTTPResponse(status: 200, body: Data("x\ny".utf8), url: request.url) }
+        let response = try await fake.stream(HTTPRequest(.get, "http://fake/"))
+        var lines = [String]()
+        for try await line in response.body.lines { lines.append(line) }
+        #expect(lines == ["x", "y"])
+    }
+
+    // MARK: Unix socket
+
+    @Test func unixSocketRequestsWork() async throws {
+        let path = "/tmp/prty-http-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let server = try LocalHTTPServer(unixSocket: path) { request in
+            .json(#"{"path":"\#(request.target)","host":"\#(request.header("host") ?? "")"}"#)
+        }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, "http://localhost/v1.41/info")
+        request.unixSocket = path
+        let response = try await client.send(request).requireSuccess()
+        #expect(response.text == #"{"path":"/v1.41/info","host":"localhost"}"#)
+        #expect(response.header("content-type") == "application/json")
+    }
+
+    @Test func missingUnixSocketIsAnUnavailableService() async throws {
+        var request = HTTPRequest(.get, "http://localhost/v1.41/info")
+        request.unixSocket = "/tmp/prty-no-such-\(getpid()).sock"
+        request.retry = .none
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(error.exitStatus == .unavailable)
+        #expect(error.description.hasPrefix("cannot connect to unix socket /tmp/prty-no-such-"))
+        #expect(error.description.contains("No such file or directory"))
+    }
+
+    // MARK: Redirects
+
+    @Test func redirectsAreFollowedOnlyWhenAsked() async throws {
+        let server = try LocalHTTPServer { request in
+            switch request.path {
+            case "/a": LocalHTTPServer.Response(status: 302, headers: ["Location": "/b"])
+            case "/loop": LocalHTTPServer.Response(status: 301, headers: ["Location": "/loop"])
+            default: .text("at \(request.path)")
+            }
+        }
+        defer { server.stop() }
+        let plain = try await client.send(HTTPRequest(.get, server.url("/a")))
+        #expect(plain.status == 302)
+        #expect(plain.header("location") == "/b")
+
+        var follow = HTTPRequest(.get, server.url("/a"))
+        follow.maxRedirects = 3
+        let followed = try await client.send(follow)
+        #expect(followed.text == "at /b")
+        #expect(followed.url == server.url("/b"))
+
+        var loop = HTTPRequest(.get, server.url("/loop"))
+        loop.maxRedirects = 2
+        let error = try await #require(throws: HTTPError.self) { try await client.send(loop) }
+        #expect(error == .tooManyRedirects(url: server.url("/loop"), limit: 2))
+    }
+
+    // MARK: Cancellation
+
+    @Test func cancellingAStalledRequestReturnsPromptly() async throws {
+        let server = try LocalHTTPServer { _ in .stall }
+        defer { server.stop() }
+        let task = Task { try await client.send(HTTPRequest(.get, server.url("/never"))) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while server.requestCount == 0 && ContinuousClock.now < deadline { await Task.yield() }
+        #expect(server.requestCount == 1)
+        let start = ContinuousClock.now
+        task.cancel()
+        let result = await task.result
+        #expect(Self.elapsed(since: start) < 1)
+        #expect(throws: CancellationError.self) { try result.get() }
+    }
+
+    @Test func cancellingAStreamReaderAbortsTheTransfer() async throws {
+        let server = try LocalHTTPServer { _ in .chunked([.text("a"), .stall]) }
+        defer { server.stop() }
+        let response = try await client.stream(HTTPRequest(.get, server.url("/feed")))
+        let firstChunk = LocalHTTPServer.Gate()
+        let reader = Task {
+            for try await _ in response.body { firstChunk.open() }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !firstChunk.isOpen && ContinuousClock.now < deadline { await Task.yield() }
+        #expect(firstChunk.isOpen)
+        let start = ContinuousClock.now
+        reader.cancel()
+        let result = await reader.result
+        #expect(Self.elapsed(since: start) < 1)
+        #expect(throws: CancellationError.self) { try result.get() }
+    }
+}
