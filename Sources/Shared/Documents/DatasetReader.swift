@@ -1,52 +1,34 @@
+import Foundation
+
 /// Reads a Dataset document, or the seed's plain `{"features": [[…]], "labels": […]}` (then `task` and
 /// `classes` are inferred exactly as prty-fetch would).
+///
+/// The top-level object is streamed: `features` and `labels` go byte by byte straight into flat `[Double]`s
+/// (no JSON tree for the bulk numbers), the small fields go through `JSONParser`. Malformed JSON is reported with
+/// its line and column, as `JSONParser` does.
 public enum DatasetReader {
     public static let format = "prty.dataset/1"
     static let keys = ["format", "features", "labels", "task", "classes", "label_names", "feature_names",
                        "source", "partition"]
 
     public static func read(_ bytes: [UInt8], regression: Bool = false) throws(DataError) -> Dataset {
-        let document = try JSONParser.parse(bytes)
-        guard case .object(let object) = document else {
-            throw DataError("a dataset must be a JSON object, got \(document.typeName)")
-        }
-        return try decode(object, regression: regression)
+        var scanner = DatasetScanner(bytes)
+        let fields = try scanner.document()
+        return try decode(fields, regression: regression)
     }
 
-    static func decode(_ object: [String: JSON], regression: Bool) throws(DataError) -> Dataset {
-        for key in object.keys.sorted() where !keys.contains(key) {
-            throw DataError("unknown key '\(key)' in the dataset; known keys: \(keys.joined(separator: ", "))")
-        }
+    /// The checks that apply once the whole document is read, in the order people fix them.
+    static func decode(_ fields: DatasetFields, regression: Bool) throws(DataError) -> Dataset {
+        let object = fields.small
         if let format = object["format"], format.stringValue != Self.format {
             throw DataError("unsupported dataset format \(format.serialized()); expected \"\(Self.format)\"")
         }
-        guard case .array(let rows)? = object["features"] else { throw DataError("dataset has no features array") }
-        guard case .array(let labelValues)? = object["labels"] else { throw DataError("dataset has no labels array") }
-        guard rows.count == labelValues.count else {
-            throw DataError("dataset has \(rows.count) feature rows but \(labelValues.count) labels")
+        guard let features = fields.features else { throw DataError("dataset has no features array") }
+        guard let labels = fields.labels else { throw DataError("dataset has no labels array") }
+        guard fields.rows == labels.count else {
+            throw DataError("dataset has \(fields.rows) feature rows but \(labels.count) labels")
         }
-        var features = [Double]()
-        var width = -1
-        for (index, row) in rows.enumerated() {
-            guard case .array(let cells) = row else { throw DataError("features row \(index) is not an array") }
-            if width < 0 { width = cells.count }
-            guard cells.count == width else {
-                throw DataError("features row \(index) has \(cells.count) values, expected \(width)")
-            }
-            for (column, cell) in cells.enumerated() {
-                guard let value = cell.doubleValue, value.isFinite else {
-                    throw DataError("features row \(index), column \(column) is not a finite number")
-                }
-                features.append(value)
-            }
-        }
-        var labels = [Double]()
-        for (index, cell) in labelValues.enumerated() {
-            guard let value = cell.doubleValue, value.isFinite else {
-                throw DataError("label \(index) is not a finite number")
-            }
-            labels.append(value)
-        }
+        var width = fields.rows > 0 ? fields.width : -1
         let featureNames = try strings(object["feature_names"], "feature_names")
         if width < 0 { width = featureNames?.count ?? 0 }
         if let featureNames, featureNames.count != width {
@@ -93,4 +75,276 @@ public enum DatasetReader {
             return text
         }
     }
+}
+
+/// What the scanner collected: the bulk arrays flat, every other key as a small JSON value.
+struct DatasetFields {
+    var features: [Double]?
+    var rows = 0
+    var width = 0
+    var labels: [Double]?
+    var small: [String: JSON] = [:]
+}
+
+/// The byte-level reader behind `DatasetReader`.
+struct DatasetScanner {
+    private let bytes: [UInt8]
+    private var index = 0
+    private let numbers = DecimalParser()
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func document() throws(DataError) -> DatasetFields {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
+            // Not an object: let the general parser say whether it is malformed or just another JSON type.
+            let document = try JSONParser.parse(bytes)
+            throw DataError("a dataset must be a JSON object, got \(document.typeName)")
+        }
+        index += 1
+        var fields = DatasetFields()
+        var seen = Set<String>()
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+        } else {
+            members: while true {
+                skipWhitespace()
+                guard peek() == UInt8(ascii: "\"") else { throw malformed("expected a string key") }
+                guard case .string(let key) = try JSONParser.parseValue(bytes, at: &index) else {
+                    throw malformed("expected a string key")
+                }
+                skipWhitespace()
+                guard peek() == UInt8(ascii: ":") else { throw malformed("expected ':' after the key \"\(key)\"") }
+                index += 1
+                skipWhitespace()
+                guard seen.insert(key).inserted else { throw malformed("duplicate key \"\(key)\"") }
+                guard DatasetReader.keys.contains(key) else {
+                    throw DataError("unknown key '\(key)' in the dataset; known keys: "
+                        + DatasetReader.keys.joined(separator: ", "))
+                }
+                switch key {
+                case "features" where peek() == UInt8(ascii: "["):
+                    (fields.features, fields.rows, fields.width) = try features()
+                case "labels" where peek() == UInt8(ascii: "["):
+                    fields.labels = try labels()
+                case "features", "labels":
+                    _ = try JSONParser.parseValue(bytes, at: &index)  // not an array: decode says so
+                default:
+                    fields.small[key] = try JSONParser.parseValue(bytes, at: &index)
+                }
+                skipWhitespace()
+                switch peek() {
+                case UInt8(ascii: ","): index += 1
+                case UInt8(ascii: "}"):
+                    index += 1
+                    break members
+                default: throw malformed("expected ',' or '}' in an object")
+                }
+            }
+        }
+        skipWhitespace()
+        guard index == bytes.count else { throw malformed("unexpected text after the JSON value") }
+        return fields
+    }
+
+    /// `[[n, …], …]` into one row-major buffer; every row as wide as the first.
+    private mutating func features() throws(DataError) -> ([Double], rows: Int, width: Int) {
+        var buffer = DoubleBuffer(capacity: max(1024, bytes.count / 16))
+        defer { buffer.free() }
+        var rows = 0
+        var width = 0
+        let bytes = self.bytes
+        let end = bytes.count
+        let parser = numbers
+        try bytes.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt8>) throws(DataError) in
+            let base = all.baseAddress!
+            var index = self.index + 1  // past '['
+            @inline(__always) func skip() {
+                while index < end && base[index] <= 0x20 && isWhitespace(base[index]) { index &+= 1 }
+            }
+            skip()
+            if index < end && base[index] == UInt8(ascii: "]") {
+                self.index = index + 1
+                return
+            }
+            while true {
+                skip()
+                guard index < end, base[index] == UInt8(ascii: "[") else {
+                    self.index = index
+                    throw notArray("features row \(rows) is not an array")
+                }
+                index &+= 1
+                skip()
+                var column = 0
+                if index < end && base[index] == UInt8(ascii: "]") {
+                    index &+= 1
+                } else {
+                    while true {
+                        skip()
+                        buffer.reserve(1)
+                        switch parser.scan(base, from: index, end: end) {
+                        case .number(let value, let next):
+                            buffer.append(value)
+                            index = next
+                        case .notANumber:
+                            self.index = index
+                            throw notNumber("features row \(rows), column \(column) is not a finite number")
+                        case .malformed(let message, let at):
+                            self.index = at
+                            throw malformed(message)
+                        case .outOfRange(let start, let stop):
+                            self.index = start
+                            throw outOfRange(start, stop)
+                        }
+                        column &+= 1
+                        skip()
+                        guard index < end else {
+                            self.index = index
+                            throw malformed("expected ',' or ']' in an array")
+                        }
+                        if base[index] == UInt8(ascii: ",") {
+                            index &+= 1
+                        } else if base[index] == UInt8(ascii: "]") {
+                            index &+= 1
+                            break
+                        } else {
+                            self.index = index
+                            throw malformed("expected ',' or ']' in an array")
+                        }
+                    }
+                }
+                if rows == 0 {
+                    width = column
+                } else if column != width {
+                    throw DataError("features row \(rows) has \(column) values, expected \(width)")
+                }
+                rows &+= 1
+                skip()
+                guard index < end else {
+                    self.index = index
+                    throw malformed("expected ',' or ']' in an array")
+                }
+                if base[index] == UInt8(ascii: ",") {
+                    index &+= 1
+                } else if base[index] == UInt8(ascii: "]") {
+                    self.index = index + 1
+                    return
+                } else {
+                    self.index = index
+                    throw malformed("expected ',' or ']' in an array")
+                }
+            }
+        }
+        return (buffer.array(), rows, width)
+    }
+
+    /// `[n, …]`: the labels, each a finite number.
+    private mutating func labels() throws(DataError) -> [Double] {
+        var buffer = DoubleBuffer(capacity: 1024)
+        defer { buffer.free() }
+        index += 1
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") {
+            index += 1
+            return []
+        }
+        let parser = numbers
+        let bytes = self.bytes
+        while true {
+            skipWhitespace()
+            let scan = bytes.withUnsafeBufferPointer { parser.scan($0.baseAddress!, from: index, end: $0.count) }
+            switch scan {
+            case .number(let value, let next):
+                buffer.reserve(1)
+                buffer.append(value)
+                index = next
+            case .notANumber: throw notNumber("label \(buffer.count) is not a finite number")
+            case .malformed(let message, let at):
+                index = at
+                throw malformed(message)
+            case .outOfRange(let start, let stop):
+                index = start
+                throw outOfRange(start, stop)
+            }
+            skipWhitespace()
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return buffer.array()
+            default: throw malformed("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    /// A value where a row should be: a malformed-JSON error if it is not JSON at all, else `message`.
+    private func notArray(_ message: String) -> DataError {
+        var probe = index
+        do { _ = try JSONParser.parseValue(bytes, at: &probe) } catch { return error }
+        return DataError(message)
+    }
+
+    private func notNumber(_ message: String) -> DataError { notArray(message) }
+
+    private func outOfRange(_ start: Int, _ end: Int) -> DataError {
+        let literal = String(decoding: bytes[start..<end], as: UTF8.self)
+        return malformed("number \(literal) is out of range")
+    }
+
+    private func malformed(_ what: String) -> DataError {
+        DataError("malformed JSON at \(TextPosition(bytes[...], offset: index)): \(what)")
+    }
+
+    private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count && isWhitespace(bytes[index]) { index += 1 }
+    }
+}
+
+@inline(__always)
+private func isWhitespace(_ byte: UInt8) -> Bool {
+    byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t")
+}
+
+/// A growable buffer of Doubles that `realloc` can extend in place (glibc's mremap for large blocks), turned
+/// into an Array with one copy at the end.
+private struct DoubleBuffer {
+    private var base: UnsafeMutablePointer<Double>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        guard let memory = malloc(capacity * MemoryLayout<Double>.stride) else {
+            fatalError("out of memory reading a dataset")
+        }
+        base = memory.assumingMemoryBound(to: Double.self)
+    }
+
+    @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if count &+ extra > capacity { grow(count + extra) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        guard let moved = realloc(base, newCapacity * MemoryLayout<Double>.stride) else {
+            fatalError("out of memory reading a dataset of \(needed) numbers")
+        }
+        base = moved.assumingMemoryBound(to: Double.self)
+        capacity = newCapacity
+    }
+
+    /// Only after `reserve`.
+    @inline(__always)
+    mutating func append(_ value: Double) {
+        base[count] = value
+        count &+= 1
+    }
+
+    func array() -> [Double] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    func free() { Foundation.free(base) }
 }

@@ -2,7 +2,7 @@
 public enum DatasetWriter {
     public static func bytes(_ dataset: Dataset) -> [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity(dataset.features.count * 8 + 256)
+        out.reserveCapacity(dataset.features.count * 20 + dataset.labels.count * 4 + 4096)
         write(dataset, to: &out)
         out.append(UInt8(ascii: "\n"))
         return out
@@ -25,12 +25,9 @@ public enum DatasetWriter {
             out.append(UInt8(ascii: ","))
         }
         key("features")
-        out.append(UInt8(ascii: "["))
-        for row in 0..<dataset.count {
-            if row > 0 { out.append(UInt8(ascii: ",")) }
-            writeNumbers(dataset.row(row), to: &out)
+        dataset.features.withUnsafeBufferPointer {
+            writeRows($0, width: dataset.width, rows: dataset.count, to: &out)
         }
-        out.append(UInt8(ascii: "]"))
         out.append(UInt8(ascii: ","))
         key("format")
         JSON.writeString(DatasetReader.format, to: &out)
@@ -58,15 +55,48 @@ public enum DatasetWriter {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// `[n,n,…]` for a short list (classes, labels).
     static func writeNumbers<Numbers: Collection>(_ values: Numbers, to out: inout [UInt8])
     where Numbers.Element == Double {
-        out.append(UInt8(ascii: "["))
-        var first = true
-        for value in values {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(contentsOf: NumberFormat.shortest(value).utf8)
+        Array(values).withUnsafeBufferPointer { writeRows($0, width: $0.count, rows: 1, brackets: false, to: &out) }
+    }
+
+    /// `[[n,…],[n,…]]`: the rows of `values` (row-major, `width` per row), formatted straight into a scratch
+    /// buffer a few kilobytes at a time and appended with one copy each. No String per number.
+    static func writeRows(_ values: UnsafeBufferPointer<Double>, width: Int, rows: Int, brackets: Bool = true,
+                          to out: inout [UInt8]) {
+        let writer = DoubleWriter()
+        let rowBytes = width * (NumberFormat.maxLength + 1) + 3
+        let rowsPerChunk = max(1, 16_384 / rowBytes)
+        if brackets { out.append(UInt8(ascii: "[")) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: rowsPerChunk * rowBytes) { scratch in
+            let base = scratch.baseAddress!
+            var row = 0
+            while row < rows {
+                let stop = min(row + rowsPerChunk, rows)
+                var length = 0
+                while row < stop {
+                    if row > 0 {
+                        base[length] = UInt8(ascii: ",")
+                        length &+= 1
+                    }
+                    base[length] = UInt8(ascii: "[")
+                    length &+= 1
+                    let first = row &* width
+                    for position in first..<first &+ width {
+                        if position > first {
+                            base[length] = UInt8(ascii: ",")
+                            length &+= 1
+                        }
+                        length &+= writer.write(values[position], to: base + length)
+                    }
+                    base[length] = UInt8(ascii: "]")
+                    length &+= 1
+                    row &+= 1
+                }
+                out.append(contentsOf: UnsafeBufferPointer(start: base, count: length))
+            }
         }
-        out.append(UInt8(ascii: "]"))
+        if brackets { out.append(UInt8(ascii: "]")) }
     }
 }

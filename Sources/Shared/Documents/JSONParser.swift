@@ -21,6 +21,16 @@ public struct JSONParser {
         return value
     }
 
+    /// Parses the one value that starts at `index` (no whitespace before it) and moves `index` past it. Errors
+    /// name positions in the whole of `bytes`. `DatasetReader` reads a document's small fields this way.
+    static func parseValue(_ bytes: [UInt8], at index: inout Int) throws(DataError) -> JSON {
+        var parser = JSONParser(bytes: bytes)
+        parser.index = index
+        let value = try parser.value()
+        index = parser.index
+        return value
+    }
+
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
     private mutating func value() throws(DataError) -> JSON {
@@ -164,28 +174,18 @@ public struct JSONParser {
 
     private mutating func number() throws(DataError) -> JSONNumber {
         let start = index
-        if peek() == UInt8(ascii: "-") { index += 1 }
-        guard let first = peek(), isDigit(first) else { throw error("expected a digit") }
-        if first == UInt8(ascii: "0") {
-            index += 1
-            if let next = peek(), isDigit(next) { throw error("leading zeros are not allowed in numbers") }
-        } else {
-            while let byte = peek(), isDigit(byte) { index += 1 }
+        let scan = bytes.withUnsafeBufferPointer { DecimalParser().scan($0.baseAddress!, from: start, end: $0.count) }
+        switch scan {
+        case .number(_, let end):
+            index = end
+            return JSONNumber(literal: String(decoding: bytes[start..<end], as: UTF8.self))
+        case .notANumber: throw error("expected a digit")
+        case .malformed(let message, let at):
+            index = at
+            throw error(message)
+        case .outOfRange(_, let end):
+            throw error("number \(String(decoding: bytes[start..<end], as: UTF8.self)) is out of range")
         }
-        if peek() == UInt8(ascii: ".") {
-            index += 1
-            guard let byte = peek(), isDigit(byte) else { throw error("expected a digit after '.'") }
-            while let byte = peek(), isDigit(byte) { index += 1 }
-        }
-        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
-            index += 1
-            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { index += 1 }
-            guard let byte = peek(), isDigit(byte) else { throw error("expected a digit in the exponent") }
-            while let byte = peek(), isDigit(byte) { index += 1 }
-        }
-        let literal = String(decoding: bytes[start..<index], as: UTF8.self)
-        guard Double(literal)?.isFinite == true else { throw error("number \(literal) is out of range") }
-        return JSONNumber(literal: literal)
     }
 
     private mutating func literal(_ word: StaticString) throws(DataError) {
@@ -197,7 +197,6 @@ public struct JSONParser {
     }
 
     private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
-    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     private mutating func skipWhitespace() {
         while index < bytes.count {

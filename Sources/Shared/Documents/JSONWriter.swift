@@ -64,14 +64,3 @@ extension JSON {
         out.append(UInt8(ascii: "\""))
     }
 }
-
-/// How prty writes a Double: the shortest text that reads back as the same value (integral values without
-/// a fraction: `3`, not `3.0`). One function, so every document formats numbers the same way.
-public enum NumberFormat {
-    public static func shortest(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 {
-            return value == 0 ? "0" : String(Int64(value))  // also maps -0.0 to "0"
-        }
-        return value.description  // Swift prints the shortest round-trip digits (SwiftDtoa)
-    }
-}

@@ -1,0 +1,171 @@
+/// Reads JSON number literals into correctly rounded Doubles straight from bytes.
+///
+/// Three steps, each exact where it answers: Clinger's fast path (at most 2^53 in the digits and |exponent| ≤ 22:
+/// one IEEE multiplication or division of two exact values), then Eisel–Lemire (Lemire, "Number parsing at a
+/// gigabyte per second", 2021; the code follows Go's `strconv/eisel_lemire.go`), which declines the rare inputs it
+/// cannot decide; those, and literals of more than 19 significant digits, go to Swift's `Double(String)` (strtod).
+struct DecimalParser {
+    let tables: PowerTables
+
+    init() { tables = PowerTables.shared }
+
+    /// Exact powers of ten for Clinger's fast path.
+    private static let exactTens: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
+        Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) =
+        (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+         1e19, 1e20, 1e21, 1e22)
+
+    @inline(__always)
+    private static func exactTen(_ power: Int) -> Double {
+        withUnsafeBytes(of: exactTens) { $0.load(fromByteOffset: power &* 8, as: Double.self) }
+    }
+
+    /// The result of scanning one literal.
+    enum Scan {
+        case number(Double, end: Int)
+        /// Not a number literal at all (another JSON value, or garbage): the caller decides what to say.
+        case notANumber
+        /// A number literal that breaks the JSON grammar at byte `at`.
+        case malformed(String, at: Int)
+        /// A well-formed literal outside Double's range (1e999): `start..<end`.
+        case outOfRange(start: Int, end: Int)
+    }
+
+    /// Scans the JSON number starting at `start` (`end` bounds the buffer) and converts it.
+    @inline(__always)
+    func scan(_ bytes: UnsafePointer<UInt8>, from start: Int, end: Int) -> Scan {
+        var index = start
+        var negative = false
+        if index < end && bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index &+= 1
+        }
+        guard index < end, bytes[index] &- UInt8(ascii: "0") < 10 else {
+            return negative ? .malformed("expected a digit", at: index) : .notANumber
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0  // digits accumulated in mantissa, leading zeros included
+        let integerStart = index
+        if bytes[index] == UInt8(ascii: "0") {
+            index &+= 1
+            if index < end && bytes[index] &- UInt8(ascii: "0") < 10 {
+                return .malformed("leading zeros are not allowed in numbers", at: index)
+            }
+        } else {
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                if digit >= 10 { break }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                index &+= 1
+            }
+        }
+        digits = index &- integerStart
+        var exponent = 0
+        var fractionStart = index
+        if index < end && bytes[index] == UInt8(ascii: ".") {
+            index &+= 1
+            fractionStart = index
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                if digit >= 10 { break }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                index &+= 1
+            }
+            if index == fractionStart { return .malformed("expected a digit after '.'", at: index) }
+            exponent = fractionStart &- index
+            digits &+= index &- fractionStart
+        }
+        let fractionEnd = index
+        if index < end && (bytes[index] | 0x20) == UInt8(ascii: "e") {
+            index &+= 1
+            var negativeExponent = false
+            if index < end && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) {
+                negativeExponent = bytes[index] == UInt8(ascii: "-")
+                index &+= 1
+            }
+            let exponentStart = index
+            var explicit = 0
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                if digit >= 10 { break }
+                if explicit < 100_000 { explicit = explicit &* 10 &+ Int(digit) }
+                index &+= 1
+            }
+            if index == exponentStart { return .malformed("expected a digit in the exponent", at: index) }
+            exponent &+= negativeExponent ? -explicit : explicit
+        }
+        if digits > 19 {
+            // Leading zeros (0.000123…) do not count; recount the significant digits before giving up.
+            var significant = 0
+            var leading = true
+            var position = integerStart
+            while position < fractionEnd {
+                let byte = bytes[position]
+                position &+= 1
+                if byte == UInt8(ascii: ".") || (leading && byte == UInt8(ascii: "0")) { continue }
+                leading = false
+                significant &+= 1
+            }
+            _ = fractionStart
+            if significant > 19 { return slow(bytes, start: start, end: index) }
+        }
+        if let value = convert(mantissa, exponent: exponent, negative: negative) {
+            return .number(value, end: index)
+        }
+        return slow(bytes, start: start, end: index)
+    }
+
+    /// mantissa · 10^exponent, correctly rounded, or nil when neither fast method can decide.
+    @inline(__always)
+    func convert(_ mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
+        if mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
+            var value = Double(mantissa)
+            if exponent < 0 { value /= Self.exactTen(-exponent) } else { value *= Self.exactTen(exponent) }
+            return negative ? -value : value
+        }
+        return eiselLemire(mantissa, exponent: exponent, negative: negative)
+    }
+
+    private func eiselLemire(_ mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
+        if mantissa == 0 { return negative ? -0.0 : 0.0 }
+        guard exponent >= PowerTables.minPower && exponent <= 308 else { return nil }
+        let leadingZeros = mantissa.leadingZeroBitCount
+        let normalized = mantissa << UInt64(leadingZeros)
+        var binaryExponent = UInt64(bitPattern: Int64(((217_706 &* exponent) >> 16) &+ 64 &+ 1023 &- leadingZeros))
+        let index = 2 &* (exponent &- PowerTables.minPower)
+        let powerHigh = tables.fivePowers[index], powerLow = tables.fivePowers[index &+ 1]
+        var (high, low) = normalized.multipliedFullWidth(by: powerHigh)
+        if high & 0x1FF == 0x1FF && low &+ normalized < normalized {
+            // The truncated power may have lost a carry: widen with its low 64 bits.
+            let (wideHigh, wideLow) = normalized.multipliedFullWidth(by: powerLow)
+            var mergedHigh = high
+            let mergedLow = low &+ wideHigh
+            if mergedLow < low { mergedHigh &+= 1 }
+            if mergedHigh & 0x1FF == 0x1FF && mergedLow &+ 1 == 0 && wideLow &+ normalized < normalized {
+                return nil
+            }
+            high = mergedHigh
+            low = mergedLow
+        }
+        let topBit = high >> 63
+        var significand = high >> (topBit &+ 9)
+        binaryExponent &-= 1 ^ topBit
+        if low == 0 && high & 0x1FF == 0 && significand & 3 == 1 { return nil }  // a halfway case
+        significand &+= significand & 1
+        significand >>= 1
+        if significand >> 53 > 0 {
+            significand >>= 1
+            binaryExponent &+= 1
+        }
+        if binaryExponent &- 1 >= 0x7FF &- 1 { return nil }  // subnormal, zero or infinity: strtod decides
+        let bits = binaryExponent << 52 | significand & (1 << 52 - 1) | (negative ? 1 << 63 : 0)
+        return Double(bitPattern: bits)
+    }
+
+    /// The correct answer for everything else, from Swift's own parser (strtod in the C locale).
+    private func slow(_ bytes: UnsafePointer<UInt8>, start: Int, end: Int) -> Scan {
+        let text = String(decoding: UnsafeBufferPointer(start: bytes + start, count: end - start), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else { return .outOfRange(start: start, end: end) }
+        return .number(value, end: end)
+    }
+}
