@@ -257,10 +257,13 @@ final class Curl {
         String(cString: Foundation.strerror(number))
     }
 
+    /// No CR, LF or NUL anywhere (they would smuggle in another header), and a name without ':' or spaces.
+    /// Checked on bytes: Swift sees "\r\n" as one Character, equal to neither "\r" nor "\n".
     private static func isValidHeader(_ field: HTTPHeaders.Field) -> Bool {
-        let forbidden: Set<Character> = ["\r", "\n", "\0"]
-        return !field.name.isEmpty && !field.name.contains(where: { forbidden.contains($0) || $0 == ":" || $0 == " " })
-            && !field.value.contains(where: { forbidden.contains($0) })
+        let forbidden: Set<UInt8> = [13, 10, 0]
+        return !field.name.isEmpty
+            && !field.name.utf8.contains { forbidden.contains($0) || $0 == UInt8(ascii: ":") || $0 == 32 || $0 == 9 }
+            && !field.value.utf8.contains { forbidden.contains($0) }
     }
 
     /// The state of one transfer, reached from curl's callbacks through the user-data pointer. Only the thread

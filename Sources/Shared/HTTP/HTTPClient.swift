@@ -85,7 +85,7 @@ public struct HTTPClient: Sendable {
         let deadline = ContinuousClock.now + .milliseconds(Int(min(request.timeout, 1e9) * 1000))
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (head: CheckedContinuation<HTTPStreamingResponse, any Error>) in
-                DispatchQueue.global().async {
+                startThread {
                     var answered = false
                     do {
                         _ = try Curl.perform(
@@ -117,9 +117,18 @@ public struct HTTPClient: Sendable {
     }
 }
 
-/// Runs blocking work (curl's transfer loop) on a Dispatch thread, never on Swift's cooperative pool.
+/// Runs blocking work (curl's transfer loop) on a thread of its own, never on Swift's cooperative pool.
+/// Not `DispatchQueue.global()`: on Linux its threads are capped at the number of CPUs, so a few stalled
+/// transfers would queue every other one behind them (seen on a 2-core machine: 5 s waits).
 private func runBlocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result(catching: work)) }
+        startThread { continuation.resume(with: Result(catching: work)) }
     }
+}
+
+/// Starts `work` on a new thread named for what it does.
+private func startThread(_ work: @escaping @Sendable () -> Void) {
+    let thread = Thread(block: work)
+    thread.name = "prty-http"
+    thread.start()
 }
