@@ -9,17 +9,6 @@ struct DecimalParser {
 
     init() { tables = PowerTables.shared }
 
-    /// Exact powers of ten for Clinger's fast path.
-    private static let exactTens: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
-        Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) =
-        (1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-         1e19, 1e20, 1e21, 1e22)
-
-    @inline(__always)
-    private static func exactTen(_ power: Int) -> Double {
-        withUnsafeBytes(of: exactTens) { $0.load(fromByteOffset: power &* 8, as: Double.self) }
-    }
-
     /// The result of scanning one literal.
     enum Scan {
         case number(Double, end: Int)
@@ -52,6 +41,10 @@ struct DecimalParser {
                 return .malformed("leading zeros are not allowed in numbers", at: index)
             }
         } else {
+            while index &+ 8 <= end, let eight = Self.eightDigits(bytes + index) {
+                mantissa = mantissa &* 100_000_000 &+ eight
+                index &+= 8
+            }
             while index < end {
                 let digit = bytes[index] &- UInt8(ascii: "0")
                 if digit >= 10 { break }
@@ -65,6 +58,10 @@ struct DecimalParser {
         if index < end && bytes[index] == UInt8(ascii: ".") {
             index &+= 1
             fractionStart = index
+            while index &+ 8 <= end, let eight = Self.eightDigits(bytes + index) {
+                mantissa = mantissa &* 100_000_000 &+ eight
+                index &+= 8
+            }
             while index < end {
                 let digit = bytes[index] &- UInt8(ascii: "0")
                 if digit >= 10 { break }
@@ -106,7 +103,6 @@ struct DecimalParser {
                 leading = false
                 significant &+= 1
             }
-            _ = fractionStart
             if significant > 19 { return slow(bytes, start: start, end: index) }
         }
         if let value = convert(mantissa, exponent: exponent, negative: negative) {
@@ -115,12 +111,28 @@ struct DecimalParser {
         return slow(bytes, start: start, end: index)
     }
 
+    /// The value of eight ASCII digits at `bytes`, or nil unless all eight are digits (SWAR: one 64-bit load, three
+    /// multiplications; Lemire's `parse_eight_digits_unrolled`).
+    @inline(__always)
+    private static func eightDigits(_ bytes: UnsafePointer<UInt8>) -> UInt64? {
+        let chunk = UInt64(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(as: UInt64.self))
+        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
+        guard (chunk & high) | (((chunk &+ 0x0606_0606_0606_0606) & high) >> 4) == 0x3333_3333_3333_3333 else {
+            return nil
+        }
+        var value = chunk &- 0x3030_3030_3030_3030
+        value = value &* 10 &+ value >> 8
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        value = ((value & mask) &* 0x000F_4240_0000_0064 &+ (value >> 16 & mask) &* 0x0000_2710_0000_0001) >> 32
+        return value
+    }
+
     /// mantissa · 10^exponent, correctly rounded, or nil when neither fast method can decide.
     @inline(__always)
     func convert(_ mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
         if mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
             var value = Double(mantissa)
-            if exponent < 0 { value /= Self.exactTen(-exponent) } else { value *= Self.exactTen(exponent) }
+            if exponent < 0 { value /= tables.exactTens[-exponent] } else { value *= tables.exactTens[exponent] }
             return negative ? -value : value
         }
         return eiselLemire(mantissa, exponent: exponent, negative: negative)
@@ -130,7 +142,7 @@ struct DecimalParser {
         if mantissa == 0 { return negative ? -0.0 : 0.0 }
         guard exponent >= PowerTables.minPower && exponent <= 308 else { return nil }
         let leadingZeros = mantissa.leadingZeroBitCount
-        let normalized = mantissa << UInt64(leadingZeros)
+        let normalized = mantissa &<< UInt64(leadingZeros)
         var binaryExponent = UInt64(bitPattern: Int64(((217_706 &* exponent) >> 16) &+ 64 &+ 1023 &- leadingZeros))
         let index = 2 &* (exponent &- PowerTables.minPower)
         let powerHigh = tables.fivePowers[index], powerLow = tables.fivePowers[index &+ 1]
@@ -148,7 +160,7 @@ struct DecimalParser {
             low = mergedLow
         }
         let topBit = high >> 63
-        var significand = high >> (topBit &+ 9)
+        var significand = high &>> (topBit &+ 9)
         binaryExponent &-= 1 ^ topBit
         if low == 0 && high & 0x1FF == 0 && significand & 3 == 1 { return nil }  // a halfway case
         significand &+= significand & 1

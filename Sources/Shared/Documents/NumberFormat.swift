@@ -82,9 +82,9 @@ struct DoubleWriter {
         let h = q + ((-k) &* 913_124_641_741) >> 38 + 2  // q + floor(-k · log2(10)) + 2
         let index = 2 * (k - PowerTables.schubfachMinK)
         let g1 = tables.schubfach[index], g0 = tables.schubfach[index + 1]
-        let vb = roundToOdd(g1, g0, cb << UInt64(h))
-        let vbl = roundToOdd(g1, g0, cbl << UInt64(h))
-        let vbr = roundToOdd(g1, g0, cbr << UInt64(h))
+        let vb = roundToOdd(g1, g0, cb &<< UInt64(h))
+        let vbl = roundToOdd(g1, g0, cbl &<< UInt64(h))
+        let vbr = roundToOdd(g1, g0, cbr &<< UInt64(h))
 
         let s = vb >> 2
         if s >= 100 {
@@ -184,24 +184,59 @@ struct DoubleWriter {
         return value >= tables.tenPowers[guess] ? guess + 1 : guess
     }
 
-    /// Writes exactly `count` digits of `value` at `out`, two at a time from the right.
+    /// Writes exactly `count` digits of `value` at `out` (count ≤ 17 here): blocks of eight with 32-bit
+    /// arithmetic, whose four pairs do not wait on one another.
     @inline(__always)
     private func writeDigits(_ value: UInt64, count: Int, to out: UnsafeMutablePointer<UInt8>) {
+        if count <= 8 {
+            writeFew(UInt32(truncatingIfNeeded: value), count: count, to: out)
+            return
+        }
+        let high = value / 100_000_000
+        let low = UInt32(truncatingIfNeeded: value &- high &* 100_000_000)
+        writeEight(low, to: out + (count &- 8))
+        if count <= 16 {
+            writeFew(UInt32(truncatingIfNeeded: high), count: count &- 8, to: out)
+        } else {
+            let top = high / 100_000_000
+            writeEight(UInt32(truncatingIfNeeded: high &- top &* 100_000_000), to: out + (count &- 16))
+            writeFew(UInt32(truncatingIfNeeded: top), count: count &- 16, to: out)
+        }
+    }
+
+    /// Exactly eight digits of `value` (< 10^8), leading zeros included.
+    @inline(__always)
+    private func writeEight(_ value: UInt32, to out: UnsafeMutablePointer<UInt8>) {
+        let upper = value / 10_000, lower = value &- upper &* 10_000
+        let a = upper / 100, b = upper &- a &* 100, c = lower / 100, d = lower &- c &* 100
+        let pairs = UnsafeRawPointer(tables.digitPairs)
+        let raw = UnsafeMutableRawPointer(out)
+        raw.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(a) &* 2, as: UInt16.self), toByteOffset: 0,
+                       as: UInt16.self)
+        raw.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(b) &* 2, as: UInt16.self), toByteOffset: 2,
+                       as: UInt16.self)
+        raw.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(c) &* 2, as: UInt16.self), toByteOffset: 4,
+                       as: UInt16.self)
+        raw.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(d) &* 2, as: UInt16.self), toByteOffset: 6,
+                       as: UInt16.self)
+    }
+
+    /// Exactly `count` (1…8) digits of `value`, two at a time from the right.
+    @inline(__always)
+    private func writeFew(_ value: UInt32, count: Int, to out: UnsafeMutablePointer<UInt8>) {
         var rest = value
         var end = count
-        while rest >= 100 {
-            let pair = Int(rest % 100)
-            rest /= 100
-            end -= 2
-            out[end] = tables.digitPairs[2 * pair]
-            out[end + 1] = tables.digitPairs[2 * pair + 1]
+        let pairs = UnsafeRawPointer(tables.digitPairs)
+        let raw = UnsafeMutableRawPointer(out)
+        while end >= 2 {
+            let next = rest / 100
+            let pair = rest &- next &* 100
+            rest = next
+            end &-= 2
+            raw.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(pair) &* 2, as: UInt16.self),
+                           toByteOffset: end, as: UInt16.self)
         }
-        if rest >= 10 {
-            out[end - 2] = tables.digitPairs[2 * Int(rest)]
-            out[end - 1] = tables.digitPairs[2 * Int(rest) + 1]
-        } else {
-            out[end - 1] = UInt8(ascii: "0") + UInt8(rest)
-        }
+        if end == 1 { out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest) }
     }
 
     /// Subnormals, infinities and NaN: Swift's own text.

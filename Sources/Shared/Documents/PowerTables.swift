@@ -6,7 +6,8 @@
 /// - `schubfach`: for each k in `schubfachMinK...schubfachMaxK`, g = floor(10^-k · 2^-r) + 1 with r chosen so
 ///   that 2^125 ≤ 10^-k · 2^-r < 2^126, split into its high and low 63 bits (g1, g0), as Giulietti's Schubfach
 ///   (`jdk.internal.math.MathUtils`) needs.
-/// - `digitPairs`: "00" "01" … "99" as ASCII; `tenPowers`: 10^0 … 10^19.
+/// - `digitPairs`: "00" "01" … "99" as ASCII; `tenPowers`: 10^0 … 10^19; `exactTens`: 1e0 … 1e22, the powers of
+///   ten a Double holds exactly.
 ///
 /// Shared by every thread: the memory is written only in `init` and never freed, so reading it is safe anywhere.
 final class PowerTables: @unchecked Sendable {
@@ -21,6 +22,7 @@ final class PowerTables: @unchecked Sendable {
     let schubfach: UnsafePointer<UInt64>
     let digitPairs: UnsafePointer<UInt8>
     let tenPowers: UnsafePointer<UInt64>
+    let exactTens: UnsafePointer<Double>
 
     private init() {
         let count = Self.maxPower - Self.minPower + 1
@@ -78,6 +80,12 @@ final class PowerTables: @unchecked Sendable {
             if index < 19 { ten *= 10 }
         }
         tenPowers = UnsafePointer(tens)
+
+        let exact = UnsafeMutablePointer<Double>.allocate(capacity: 23)
+        let literals: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+        exact.initialize(from: literals, count: 23)
+        exactTens = UnsafePointer(exact)
     }
 }
 
