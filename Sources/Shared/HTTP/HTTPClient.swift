@@ -67,7 +67,7 @@ public struct HTTPClient: Sendable {
     private static func curlSend(_ request: HTTPRequest) async throws -> HTTPResponse {
         let abort = AbortFlag()
         return try await withTaskCancellationHandler {
-            try await runBlocking {
+            try await offload {  // Process/Offload.swift: a thread of its own, off the cooperative pool
                 var body = Data()
                 let head = try Curl.perform(request, abort: abort, onHead: { _ in }) { chunk in
                     body.append(contentsOf: chunk)
@@ -85,7 +85,7 @@ public struct HTTPClient: Sendable {
         let deadline = ContinuousClock.now + .milliseconds(Int(min(request.timeout, 1e9) * 1000))
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (head: CheckedContinuation<HTTPStreamingResponse, any Error>) in
-                startThread {
+                startThread {  // the transfer's own thread; it reports through `head` and `channel`
                     var answered = false
                     do {
                         _ = try Curl.perform(
@@ -115,20 +115,4 @@ public struct HTTPClient: Sendable {
             abort.cancel()
         }
     }
-}
-
-/// Runs blocking work (curl's transfer loop) on a thread of its own, never on Swift's cooperative pool.
-/// Not `DispatchQueue.global()`: on Linux its threads are capped at the number of CPUs, so a few stalled
-/// transfers would queue every other one behind them (seen on a 2-core machine: 5 s waits).
-private func runBlocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        startThread { continuation.resume(with: Result(catching: work)) }
-    }
-}
-
-/// Starts `work` on a new thread named for what it does.
-private func startThread(_ work: @escaping @Sendable () -> Void) {
-    let thread = Thread(block: work)
-    thread.name = "prty-http"
-    thread.start()
 }
