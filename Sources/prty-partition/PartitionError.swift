@@ -58,8 +58,8 @@ enum PartitionError: ExitStatusError, Equatable {
             "strategy \(strategy.rawValue) splits by class, but the dataset's task is regression (it has no "
                 + "classes); use random or sequential, or give a classification dataset"
         case .minSamplesUnreachable(let minSamples, let parts, let available):
-            "min_samples \(minSamples) for each of \(parts) parts needs at least \(minSamples * parts) training "
-                + "samples, but there are \(available); lower min_samples or use fewer parts"
+            "min_samples \(minSamples) for each of \(parts) parts cannot be met: the training set has \(available) "
+                + "samples (at most \(available / parts) per part); lower min_samples or use fewer parts"
         case .partBelowMinimum(let part, let size, let minSamples):
             "label_skew gives part \(part) only \(size) samples, below min_samples \(minSamples); "
                 + "lower min_samples, use fewer parts, or use another strategy"
