@@ -1,0 +1,149 @@
+/// A dag-pb node (ipld/specs codecs/dag-pb): protobuf `PBNode { repeated PBLink Links = 2; optional bytes
+/// Data = 1; }` with `PBLink { optional bytes Hash = 1; optional string Name = 2; optional uint64 Tsize = 3; }`.
+/// Decoding is as strict as the spec asks (fields in canonical order, no unknown fields, no duplicates), so
+/// one node has one encoding and `encoded()` gives back the exact bytes that were hashed.
+struct DagPBNode: Sendable, Equatable {
+    struct Link: Sendable, Equatable {
+        var cid: CID
+        /// Bytes as stored (UTF-8 in practice); `nil` when absent, which differs from present-but-empty.
+        var name: [UInt8]?
+        /// The cumulative size of the linked DAG, as the writer claimed it (never trusted for limits).
+        var size: UInt64?
+    }
+
+    var links: [Link]
+    var data: [UInt8]?
+
+    init(links: [Link], data: [UInt8]?) {
+        self.links = links
+        self.data = data
+    }
+
+    /// Decodes a block; `maxLinks` is a DAG-bomb guard.
+    init(decoding block: [UInt8], maxLinks: Int = .max) throws(DagPBError) {
+        let result = block.withUnsafeBytes { buffer in
+            Result { () throws(DagPBError) -> DagPBNode in try Self.decode(buffer, maxLinks: maxLinks) }
+        }
+        self = try result.get()
+    }
+
+    private static func decode(_ bytes: UnsafeRawBufferPointer, maxLinks: Int) throws(DagPBError) -> DagPBNode {
+        var links = [Link]()
+        var data: [UInt8]? = nil
+        var offset = 0
+        while offset < bytes.count {
+            let (field, payload) = try lengthDelimited(bytes, &offset, "PBNode")
+            switch field {
+            case 2:
+                guard data == nil else { throw .malformed("a link after the Data field") }
+                guard links.count < maxLinks else { throw .tooManyLinks(maxLinks) }
+                links.append(try link(UnsafeRawBufferPointer(rebasing: bytes[payload])))
+            case 1:
+                guard data == nil else { throw .malformed("two Data fields") }
+                data = Array(bytes[payload])
+            default:
+                throw .malformed("unknown PBNode field \(field)")
+            }
+        }
+        return DagPBNode(links: links, data: data)
+    }
+
+    private static func link(_ bytes: UnsafeRawBufferPointer) throws(DagPBError) -> Link {
+        var offset = 0
+        var cid: CID? = nil
+        var name: [UInt8]? = nil
+        var size: UInt64? = nil
+        var last = 0
+        while offset < bytes.count {
+            let key = try varint(bytes, &offset)
+            let field = Int(key >> 3), wire = key & 7
+            guard field > last else { throw .malformed("PBLink fields out of order or repeated") }
+            last = field
+            switch (field, wire) {
+            case (1, 2):
+                let range = try payload(bytes, &offset)
+                do {
+                    cid = try CID(bytes: Array(bytes[range]))
+                } catch {
+                    throw .badLink(error)
+                }
+            case (2, 2):
+                name = Array(bytes[try payload(bytes, &offset)])
+            case (3, 0):
+                size = try varint(bytes, &offset)
+            default:
+                throw .malformed("unknown PBLink field \(field) (wire type \(wire))")
+            }
+        }
+        guard let cid else { throw .malformed("a link without a Hash") }
+        return Link(cid: cid, name: name, size: size)
+    }
+
+    private static func lengthDelimited(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int,
+                                        _ message: String) throws(DagPBError) -> (Int, Range<Int>) {
+        let key = try varint(bytes, &offset)
+        guard key & 7 == 2 else { throw .malformed("\(message) field \(key >> 3) has wire type \(key & 7)") }
+        return (Int(key >> 3), try payload(bytes, &offset))
+    }
+
+    private static func payload(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(DagPBError) -> Range<Int> {
+        let length = try varint(bytes, &offset)
+        guard length <= UInt64(bytes.count - offset) else { throw .malformed("a field runs past the block's end") }
+        let range = offset..<(offset + Int(length))
+        offset += Int(length)
+        return range
+    }
+
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(DagPBError) -> UInt64 {
+        do {
+            return try Varint.read(bytes, at: &offset, maxBytes: 10, strict: false)
+        } catch {
+            throw .malformed("a bad protobuf varint (\(error))")
+        }
+    }
+
+    /// The canonical encoding: links first, then Data; in each link Hash, Name, Tsize.
+    func encoded() -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity((data?.count ?? 0) + links.count * 48 + 8)
+        for link in links {
+            var body = [UInt8]()
+            let hash = link.cid.bytes
+            body.append(0x0A)
+            Varint.write(UInt64(hash.count), to: &body)
+            body += hash
+            if let name = link.name {
+                body.append(0x12)
+                Varint.write(UInt64(name.count), to: &body)
+                body += name
+            }
+            if let size = link.size {
+                body.append(0x18)
+                Varint.write(size, to: &body)
+            }
+            out.append(0x12)
+            Varint.write(UInt64(body.count), to: &out)
+            out += body
+        }
+        if let data {
+            out.append(0x0A)
+            Varint.write(UInt64(data.count), to: &out)
+            out += data
+        }
+        return out
+    }
+}
+
+enum DagPBError: Error, Equatable, CustomStringConvertible {
+    case malformed(String)
+    case badLink(CIDError)
+    case tooManyLinks(Int)
+
+    var description: String {
+        switch self {
+        case .malformed(let why): "malformed dag-pb block: \(why)"
+        case .badLink(let error): "a dag-pb link holds \(error)"
+        case .tooManyLinks(let limit): "a dag-pb node has more than \(limit) links (a DAG-bomb guard)"
+        }
+    }
+}

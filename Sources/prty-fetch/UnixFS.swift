@@ -1,0 +1,120 @@
+/// The UnixFS `Data` message carried in a dag-pb node's Data field (ipfs/specs UNIXFS.md):
+/// `Type = 1; Data = 2; filesize = 3; repeated blocksizes = 4; hashType = 5; fanout = 6; mode = 7; mtime = 8`.
+/// Files are what prty-fetch reassembles; the other types are recognised so errors can name them.
+struct UnixFSData: Sendable, Equatable {
+    enum Kind: UInt64, Sendable {
+        case raw = 0, directory = 1, file = 2, metadata = 3, symlink = 4, hamtShard = 5
+
+        var name: String {
+            switch self {
+            case .raw: "raw"
+            case .directory: "directory"
+            case .file: "file"
+            case .metadata: "metadata"
+            case .symlink: "symlink"
+            case .hamtShard: "HAMT-sharded directory"
+            }
+        }
+    }
+
+    var kind: Kind
+    var data: [UInt8]?
+    var fileSize: UInt64?
+    var blockSizes: [UInt64]
+
+    init(kind: Kind, data: [UInt8]? = nil, fileSize: UInt64? = nil, blockSizes: [UInt64] = []) {
+        self.kind = kind
+        self.data = data
+        self.fileSize = fileSize
+        self.blockSizes = blockSizes
+    }
+
+    /// Decodes the message. Fields this tool does not use (mode, mtime, …) are skipped, as protobuf allows.
+    init(decoding bytes: [UInt8]) throws(UnixFSError) {
+        var kind: Kind? = nil
+        var data: [UInt8]? = nil
+        var fileSize: UInt64? = nil
+        var blockSizes = [UInt64]()
+        var offset = 0
+        while offset < bytes.count {
+            let key = try Self.varint(bytes, &offset)
+            let field = key >> 3, wire = key & 7
+            switch (field, wire) {
+            case (1, 0):
+                let code = try Self.varint(bytes, &offset)
+                guard let known = Kind(rawValue: code) else { throw .malformed("unknown UnixFS type \(code)") }
+                kind = known
+            case (2, 2):
+                data = Array(bytes[try Self.payload(bytes, &offset)])
+            case (3, 0):
+                fileSize = try Self.varint(bytes, &offset)
+            case (4, 0):
+                blockSizes.append(try Self.varint(bytes, &offset))
+            case (4, 2):  // packed
+                let packed = Array(bytes[try Self.payload(bytes, &offset)])
+                var cursor = 0
+                while cursor < packed.count { blockSizes.append(try Self.varint(packed, &cursor)) }
+            case (_, 0):
+                _ = try Self.varint(bytes, &offset)
+            case (_, 1):
+                guard bytes.count - offset >= 8 else { throw .malformed("a field runs past the end") }
+                offset += 8
+            case (_, 2):
+                _ = try Self.payload(bytes, &offset)
+            case (_, 5):
+                guard bytes.count - offset >= 4 else { throw .malformed("a field runs past the end") }
+                offset += 4
+            default:
+                throw .malformed("field \(field) has the unknown wire type \(wire)")
+            }
+        }
+        guard let kind else { throw .malformed("no Type field") }
+        self.init(kind: kind, data: data, fileSize: fileSize, blockSizes: blockSizes)
+    }
+
+    private static func varint(_ bytes: [UInt8], _ offset: inout Int) throws(UnixFSError) -> UInt64 {
+        do {
+            return try Varint.read(bytes, at: &offset, maxBytes: 10, strict: false)
+        } catch {
+            throw .malformed("a bad protobuf varint (\(error))")
+        }
+    }
+
+    private static func payload(_ bytes: [UInt8], _ offset: inout Int) throws(UnixFSError) -> Range<Int> {
+        let length = try varint(bytes, &offset)
+        guard length <= UInt64(bytes.count - offset) else { throw .malformed("a field runs past the end") }
+        let range = offset..<(offset + Int(length))
+        offset += Int(length)
+        return range
+    }
+
+    /// The encoding kubo writes: Type, Data (when present), filesize, then each blocksize unpacked.
+    func encoded() -> [UInt8] {
+        var out: [UInt8] = [0x08]
+        Varint.write(kind.rawValue, to: &out)
+        if let data {
+            out.append(0x12)
+            Varint.write(UInt64(data.count), to: &out)
+            out += data
+        }
+        if let fileSize {
+            out.append(0x18)
+            Varint.write(fileSize, to: &out)
+        }
+        for size in blockSizes {
+            out.append(0x20)
+            Varint.write(size, to: &out)
+        }
+        return out
+    }
+}
+
+enum UnixFSError: Error, Equatable, CustomStringConvertible {
+    case malformed(String)
+
+    var description: String {
+        switch self {
+        case .malformed(let why): "malformed UnixFS data: \(why)"
+        }
+    }
+}
