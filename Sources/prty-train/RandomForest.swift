@@ -1,0 +1,275 @@
+import Foundation
+import Shared
+import Synchronization
+
+/// A random-forest classifier with scikit-learn's `RandomForestClassifier` semantics: bootstrap samples, a random
+/// subset of features per node, best splits by Gini or entropy, soft voting (the mean of the trees' leaf class
+/// probabilities), out-of-bag score, and mean-decrease-in-impurity importance normalised per tree and for the
+/// forest. Trees grow in parallel on every core; tree i always draws from `SeededRandom(random_state)
+/// .derived(i)` and lands in slot i, so the forest is identical whatever the scheduling.
+struct RandomForest: Sendable, Equatable {
+    /// The Dataset's class label values, ascending: probability column k is class `classes[k]`.
+    var classes: [Double]
+    var featureCount: Int
+    var trees: [ForestTree]
+    /// Mean decrease in impurity per feature (length F), summing to 1 — all zeros only for a forest whose trees
+    /// are all single leaves.
+    var featureImportance: [Double]
+    /// Accuracy of the out-of-bag predictions over the rows that were out of bag for at least one tree; `nil`
+    /// when not asked for or when no row ever was.
+    var oobScore: Double?
+
+    // MARK: Fit
+
+    /// Grows `config.numTrees` trees on `data` using every core. Polls `Interruption` between trees and every
+    /// 1024 nodes inside one; logs progress through `log`.
+    static func fit(_ data: Dataset, config: ForestConfig, log: Log) throws -> RandomForest {
+        try fit(data, config: config, log: log, threads: ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// `fit` on a given number of worker threads (the output never depends on it).
+    static func fit(_ data: Dataset, config: ForestConfig, log: Log, threads: Int) throws -> RandomForest {
+        guard data.count > 0 else { throw DataError("the dataset has no rows to grow a forest on") }
+        guard data.width == config.featureCount else {
+            throw DataError("the dataset has \(data.width) features per row but the forest was configured "
+                + "for \(config.featureCount)")
+        }
+        let started = clock()
+        let workers = max(1, min(threads, config.numTrees))
+        let prepared = try ForestData(data, classes: config.classes, threads: workers)
+        let rankedAt = clock()
+        log.info("forest_start", "growing \(config.numTrees) trees on \(data.count) rows × \(data.width) features "
+                 + "with \(workers) thread\(workers == 1 ? "" : "s")",
+                 ["trees": .int(config.numTrees), "rows": .int(data.count), "features": .int(data.width),
+                  "threads": .int(workers)])
+
+        let slots = ForestSlots<ForestBuilder.Grown>(count: config.numTrees)
+        defer { slots.release() }
+        let progress = ForestProgress()
+        let root = SeededRandom(seed: config.randomState)
+        let total = config.numTrees
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let builder = ForestBuilder(data: prepared, config: config)
+            while !Interruption.isRequested {
+                let index = progress.next.add(1, ordering: .relaxed).oldValue
+                guard index < total else { return }
+                guard let grown = builder.grow(index: index, random: root.derived(UInt64(index))) else { return }
+                slots.store(grown, at: index)
+                let done = progress.done.add(1, ordering: .relaxed).newValue
+                if total >= 10, done % (total / 10) == 0, done < total {
+                    log.debug("forest_progress", "\(done) of \(total) trees grown",
+                              ["trees_done": .int(done), "trees": .int(total)])
+                }
+            }
+        }
+        try Interruption.check()
+        let grownAt = clock()
+        var grown = [ForestBuilder.Grown]()
+        grown.reserveCapacity(total)
+        for index in 0..<total {
+            guard let tree = slots.take(at: index) else {
+                throw DataError("internal error: tree \(index) was not grown")
+            }
+            grown.append(tree)
+        }
+
+        var forest = RandomForest(
+            classes: config.classes, featureCount: data.width, trees: grown.map(\.tree),
+            featureImportance: importance(grown.map(\.importance), nodeCounts: grown.map(\.tree.nodes.count),
+                                          featureCount: data.width),
+            oobScore: nil)
+        if config.oobScore {
+            forest.oobScore = forest.outOfBagScore(data, labels: prepared.classIndex, inBag: grown.map(\.inBag),
+                                                   threads: workers)
+        }
+        let nodes = forest.trees.reduce(0) { $0 + $1.nodes.count }
+        let finished = clock()
+        log.debug("forest_timing", "ranking \(Self.milliseconds(rankedAt - started)) ms, trees "
+                  + "\(Self.milliseconds(grownAt - rankedAt)) ms, out-of-bag \(Self.milliseconds(finished - grownAt)) ms")
+        let seconds = finished - started
+        let oobText = forest.oobScore.map { ", out-of-bag accuracy \(NumberFormat.shortest(($0 * 1e4).rounded() / 1e4))" }
+        log.info("forest_done", "grew \(total) trees (\(nodes) nodes) in \(NumberFormat.shortest((seconds * 1e3).rounded() / 1e3)) s"
+                 + (oobText ?? ""),
+                 ["trees": .int(total), "nodes": .int(nodes), "oob_score": forest.oobScore.map(JSON.double) ?? .null])
+        return forest
+    }
+
+    /// Seconds on CLOCK_MONOTONIC, for the log line.
+    private static func clock() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    private static func milliseconds(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
+
+    /// scikit-learn's `feature_importances_`: each tree's MDI normalised to sum 1, averaged over the trees with
+    /// more than one node, renormalised. In tree order, so the sums are reproducible.
+    static func importance(_ perTree: [[Double]], nodeCounts: [Int], featureCount: Int) -> [Double] {
+        var sum = [Double](repeating: 0, count: featureCount)
+        var used = 0
+        for (tree, raw) in perTree.enumerated() where nodeCounts[tree] > 1 {
+            let total = raw.reduce(0, +)
+            guard total > 0 else { continue }
+            for feature in 0..<featureCount { sum[feature] += raw[feature] / total }
+            used += 1
+        }
+        guard used > 0 else { return sum }
+        let mean = sum.map { $0 / Double(used) }
+        let total = mean.reduce(0, +)
+        return total > 0 ? mean.map { $0 / total } : mean
+    }
+
+    // MARK: Predict
+
+    /// Mean of the trees' leaf class probabilities, row-major `rows × classes.count`. `data.width` must be
+    /// `featureCount` (callers check it). Rows are split among threads; each row sums its trees in tree order.
+    func predictProbabilities(_ data: Dataset) -> [Double] {
+        probabilities(data, threads: ProcessInfo.processInfo.activeProcessorCount) { _, _ in true }
+    }
+
+    /// The class label value with the highest mean probability for each row; a tie goes to the smallest class.
+    func predict(_ data: Dataset) -> [Double] {
+        let k = classes.count
+        let probabilities = predictProbabilities(data)
+        return (0..<data.count).map { row in classes[Self.argmax(probabilities, offset: row * k, count: k)] }
+    }
+
+    static func argmax(_ values: [Double], offset: Int, count: Int) -> Int {
+        var best = 0
+        for c in 1..<max(count, 1) where values[offset + c] > values[offset + best] { best = c }
+        return best
+    }
+
+    /// Sums, per row, the leaf probabilities of the trees for which `include(tree, row)` holds, divided by the
+    /// number of such trees (all zeros for none).
+    private func probabilities(_ data: Dataset, threads: Int,
+                               include: @Sendable @escaping (Int, Int) -> Bool) -> [Double] {
+        precondition(data.width == featureCount, "rows must have featureCount features")
+        let k = classes.count
+        let rowCount = data.count
+        var output = [Double](repeating: 0, count: rowCount * k)
+        let chunk = max(64, min(4096, 32768 / max(featureCount, 1)))  // a chunk's rows stay in the L2 cache
+        let chunks = (rowCount + chunk - 1) / chunk
+        let trees = self.trees
+        output.withUnsafeMutableBufferPointer { out in
+            let target = ForestShared(out)
+            data.features.withUnsafeBufferPointer { features in
+                let rows = ForestShared(features)
+                let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(rowCount, 1))
+                counts.initialize(repeating: 0)
+                defer { counts.deallocate() }
+                let perRow = ForestShared(counts)
+                DispatchQueue.concurrentPerform(iterations: min(max(threads, 1), max(chunks, 1))) { worker in
+                    var index = worker
+                    while index < chunks {
+                        let first = index * chunk
+                        let last = min(first + chunk, rowCount)
+                        for (t, tree) in trees.enumerated() {
+                            tree.values.withUnsafeBufferPointer { values in
+                                tree.nodes.withUnsafeBufferPointer { nodes in
+                                    for row in first..<last where include(t, row) {
+                                        let x = rows.value.baseAddress! + row * featureCount
+                                        let leaf = tree.leafOffset(x, classCount: k, nodes: nodes.baseAddress!)
+                                        for c in 0..<k { target.value[row * k + c] += values[leaf + c] }
+                                        perRow.value[row] += 1
+                                    }
+                                }
+                            }
+                        }
+                        for row in first..<last where perRow.value[row] > 0 {
+                            let scale = 1 / Double(perRow.value[row])
+                            for c in 0..<k { target.value[row * k + c] *= scale }
+                        }
+                        index += min(max(threads, 1), max(chunks, 1))
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// Accuracy of the out-of-bag predictions (scikit-learn's `oob_score_`, except that rows in every tree's
+    /// bag are left out rather than counted as class 0). `nil` when no row was ever out of bag.
+    private func outOfBagScore(_ data: Dataset, labels: UnsafeMutablePointer<Int32>, inBag: [[UInt64]],
+                               threads: Int) -> Double? {
+        let probabilities = probabilities(data, threads: threads) { tree, row in
+            inBag[tree][row >> 6] & (1 << UInt64(row & 63)) == 0
+        }
+        let k = classes.count
+        var scored = 0
+        var correct = 0
+        for row in 0..<data.count {
+            var any = false
+            for c in 0..<k where probabilities[row * k + c] != 0 { any = true }
+            guard any else { continue }
+            scored += 1
+            if Self.argmax(probabilities, offset: row * k, count: k) == Int(labels[row]) { correct += 1 }
+        }
+        return scored == 0 ? nil : Double(correct) / Double(scored)
+    }
+
+    // MARK: Union
+
+    /// The forests' trees concatenated in argument order; importance (and the out-of-bag score, when every forest
+    /// has one) averaged with weights `dataSizes`. All forests must share classes and feature count
+    /// (`checkUnion` says which does not).
+    static func union(_ forests: [RandomForest], dataSizes: [Int]) -> RandomForest {
+        precondition(!forests.isEmpty && forests.count == dataSizes.count, "one data size per forest")
+        let featureCount = forests[0].featureCount
+        let totalSize = dataSizes.reduce(0, +)
+        var importance = [Double](repeating: 0, count: featureCount)
+        var oob: Double? = 0
+        for (forest, size) in zip(forests, dataSizes) {
+            let weight = totalSize > 0 ? Double(size) / Double(totalSize) : 1 / Double(forests.count)
+            for feature in 0..<featureCount { importance[feature] += weight * forest.featureImportance[feature] }
+            if let score = forest.oobScore, let sum = oob { oob = sum + weight * score } else { oob = nil }
+        }
+        return RandomForest(classes: forests[0].classes, featureCount: featureCount,
+                            trees: forests.flatMap(\.trees), featureImportance: importance, oobScore: oob)
+    }
+
+    /// Throws when the forests cannot be united: none, or differing classes or feature counts.
+    static func checkUnion(_ forests: [RandomForest]) throws {
+        guard let first = forests.first else { throw DataError("no random forests to aggregate") }
+        for (index, forest) in forests.enumerated().dropFirst() {
+            guard forest.classes == first.classes else {
+                throw DataError("random forest \(index + 1) has classes \(forest.classes.map(NumberFormat.shortest)) "
+                    + "but forest 1 has \(first.classes.map(NumberFormat.shortest)); only forests of one dataset unite")
+            }
+            guard forest.featureCount == first.featureCount else {
+                throw DataError("random forest \(index + 1) has \(forest.featureCount) features but forest 1 "
+                    + "has \(first.featureCount); only forests of one dataset unite")
+            }
+        }
+    }
+}
+
+/// One slot per tree, each written by exactly one worker and read by the owner after the workers are done:
+/// that ownership is the invariant behind `@unchecked Sendable`.
+private final class ForestSlots<Value>: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Value?>
+
+    init(count: Int) {
+        buffer = .allocate(capacity: max(count, 1))
+        buffer.initialize(repeating: nil)
+    }
+
+    func store(_ value: Value, at index: Int) { buffer[index] = value }
+    func take(at index: Int) -> Value? {
+        let value = buffer[index]
+        buffer[index] = nil
+        return value
+    }
+    func release() {
+        buffer.deinitialize()
+        buffer.deallocate()
+    }
+}
+
+/// The workers' shared counters: the next tree to grow and how many are done.
+private final class ForestProgress: Sendable {
+    let next = Atomic<Int>(0)
+    let done = Atomic<Int>(0)
+}
+
