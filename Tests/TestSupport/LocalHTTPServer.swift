@@ -160,6 +160,7 @@ public final class LocalHTTPServer: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let counter = Atomic<Int>(0)
     private let log = Mutex<[Request]>([])
+    private let ends = Mutex<[ContinuousClock.Instant]>([])
     private let threads = DispatchGroup()
 
     /// Listens on 127.0.0.1 and a free port.
@@ -242,6 +243,10 @@ public final class LocalHTTPServer: Sendable {
     /// Every request read so far, in order of arrival.
     public var requests: [Request] { log.withLock { $0 } }
 
+    /// When each finished connection ended (the client closed it, or the server did), in order. Taken on the
+    /// connection's own thread, so a test can time an abort without depending on when its own task runs.
+    public var connectionEnds: [ContinuousClock.Instant] { ends.withLock { $0 } }
+
     /// Stops listening, closes every connection (ending stalls and waits) and waits up to 5 s for the threads.
     /// Safe to call more than once.
     public func stop() {
@@ -265,6 +270,7 @@ public final class LocalHTTPServer: Sendable {
             threads.enter()
             Thread { [self] in
                 serve(connection)
+                ends.withLock { $0.append(.now) }
                 close(connection)
                 threads.leave()
             }.start()

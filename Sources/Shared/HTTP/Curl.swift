@@ -135,6 +135,7 @@ final class Curl {
         try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
         try set(CURLOPT_SSL_VERIFYPEER, 1)  // the defaults, stated: there is deliberately no switch to turn it off
         try set(CURLOPT_SSL_VERIFYHOST, 2)
+        if let bundle = request.caCertificates { try set(CURLOPT_CAINFO, bundle) }
         if request.maxRedirects > 0 {
             try set(CURLOPT_FOLLOWLOCATION, 1)
             try set(CURLOPT_MAXREDIRS, request.maxRedirects)

@@ -46,6 +46,9 @@ public struct HTTPRequest: Sendable {
     public var maxRedirects: Int = 0
     /// Talk HTTP over this unix-domain socket instead of TCP (the Docker Engine API's `/var/run/docker.sock`).
     public var unixSocket: String?
+    /// A PEM file of CA certificates to trust instead of the system's (a private CA, or a test server's own
+    /// certificate). Verification itself is always on: there is no way to turn it off.
+    public var caCertificates: String?
     /// Whether sending this request twice is harmless. Defaults to the method's idempotence; set it to true for a
     /// POST that the server de-duplicates (an idempotency key), so that it is retried too.
     public var isIdempotent: Bool

@@ -1,0 +1,101 @@
+import Foundation
+import Shared
+import Synchronization
+
+/// An HTTPS peer for TLS tests (`peers/tls_server.py`, standard-library Python) with a fresh self-signed
+/// certificate for `IP:127.0.0.1`, made by the `openssl` command line in a temporary directory. It answers every
+/// request with 200 `hello over tls <path>`. A client that verifies certificates must refuse it unless told to
+/// trust `certificate`. Stop it with `stop()` (SIGTERM, then SIGKILL, by pid); the directory is removed too.
+public final class TLSTestServer: Sendable {
+    public let port: Int
+    /// The server's certificate (PEM): pass it as the CA bundle to trust this server.
+    public let certificate: String
+    private let directory: URL
+    private let process: Mutex<Process?>
+
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// `https://127.0.0.1:PORT` + path.
+    public func url(_ path: String = "/") -> String { "https://127.0.0.1:\(port)\(path)" }
+
+    /// `init` on a thread of its own: starting blocks (openssl, waiting for the port), and an async test must not
+    /// hold one of the cooperative pool's few threads meanwhile.
+    public static func start(timeout: TimeInterval = 30) async throws -> TLSTestServer {
+        try await offload { try TLSTestServer(timeout: timeout) }
+    }
+
+    /// Makes the certificate, starts the peer and waits (at most `timeout` seconds) for it to announce its port.
+    public init(timeout: TimeInterval = 30) throws {
+        let python = GatewayDouble.python
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw StartError(description: "no Python at \(python.path): run 'make deps' or set PRTY_PYTHON")
+        }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("prty-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let cert = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        certificate = cert
+        let openssl = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-days", "2", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+            timeout: timeout)
+        guard openssl.status == 0 else {
+            try? FileManager.default.removeItem(at: directory)
+            throw StartError(description: "openssl could not make a test certificate (apt package openssl):\n\(openssl.stderr)")
+        }
+
+        let process = Process()
+        process.executableURL = python
+        process.arguments = [Paths.root.appendingPathComponent("Tests/TestSupport/peers/tls_server.py").path, cert, key]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = Mutex(process)
+
+        let line = Mutex<Data?>(nil)
+        let announced = DispatchSemaphore(value: 0)
+        let reader = output.fileHandleForReading
+        Thread {
+            var buffer = Data()
+            while true {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    line.withLock { $0 = buffer[..<newline] }
+                    break
+                }
+            }
+            announced.signal()
+        }.start()
+        struct Announcement: Decodable { let port: Int }
+        guard announced.wait(timeout: .now() + timeout) == .success, let text = line.withLock({ $0 }),
+            let announcement = try? JSONDecoder().decode(Announcement.self, from: text)
+        else {
+            port = 0
+            stop()
+            throw StartError(description: "the TLS test server did not announce its port within \(timeout) s")
+        }
+        port = announcement.port
+    }
+
+    deinit { stop() }
+
+    /// Stops the peer (SIGKILL by pid: it keeps no state worth a clean shutdown), waits for it and removes the
+    /// certificate. Safe to call twice.
+    public func stop() {
+        guard let process = self.process.withLock({ current -> Process? in
+            defer { current = nil }
+            return current
+        }) else { return }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
