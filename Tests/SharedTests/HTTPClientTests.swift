@@ -154,6 +154,31 @@ struct HTTPClientTests {
         #expect(error == .timedOut(url: server.url("/stream"), seconds: 0.5, connecting: false))
     }
 
+    @Test func idleTimeoutCatchesADeadPeerUnderALongTotal() async throws {
+        let server = try LocalHTTPServer { _ in .chunked([.text("a"), .stall]) }
+        defer { server.stop() }
+        var request = HTTPRequest(.get, server.url("/quiet"))
+        request.timeout = 600
+        request.idleTimeout = 1
+        request.retry = .none
+        let start = ContinuousClock.now
+        let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
+        #expect(Self.elapsed(since: start) < 10)  // vs. 600 s
+        #expect(error == .stalled(url: server.url("/quiet"), seconds: 1))
+        #expect(error.description == "no data from \(server.url("/quiet")) for 1s")
+        #expect(error.exitStatus == .tempFailure)
+    }
+
+    @Test func streamedErrorStatusCarriesTheBody() async throws {
+        let server = try LocalHTTPServer { _ in .chunked([.text("model \"x\" not found\n"), .text("more")], status: 404) }
+        defer { server.stop() }
+        let response = try await client.stream(HTTPRequest(.post, server.url("/api/generate"), body: Data("{}".utf8)))
+        #expect(response.status == 404)
+        await #expect(throws: HTTPError.status(code: 404, url: server.url("/api/generate"), detail: "model \"x\" not found")) {
+            try await response.requireSuccess()
+        }
+    }
+
     @Test func unresolvableHostSaysSo() async throws {
         var request = HTTPRequest(.get, "http://no-such-host.invalid/x")
         request.retry = .none

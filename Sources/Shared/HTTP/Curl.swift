@@ -133,6 +133,11 @@ final class Curl {
         try set(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
         try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(min(request.connectTimeout, request.timeout)))
         try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
+        if let idle = request.idleTimeout {  // below 1 byte/s for `idle` seconds: CURLE_OPERATION_TIMEDOUT
+            try set(CURLOPT_LOW_SPEED_LIMIT, 1)
+            try set(CURLOPT_LOW_SPEED_TIME, Self.wholeSeconds(idle))
+        }
+        try set(CURLOPT_BUFFERSIZE, 64 << 10)  // fewer, larger chunks than the 16 KiB default
         try set(CURLOPT_SSL_VERIFYPEER, 1)  // the defaults, stated: there is deliberately no switch to turn it off
         try set(CURLOPT_SSL_VERIFYHOST, 2)
         if let bundle = request.caCertificates { try set(CURLOPT_CAINFO, bundle) }
@@ -223,10 +228,15 @@ final class Curl {
         case CURLE_COULDNT_RESOLVE_HOST:
             return .unresolvedHost(host: URLComponents(string: request.url)?.host ?? request.url, url: url)
         case CURLE_OPERATION_TIMEDOUT:
-            let connected = infoOffset(CURLINFO_CONNECT_TIME_T) > 0
-            return connected
-                ? .timedOut(url: url, seconds: request.timeout, connecting: false)
-                : .timedOut(url: url, seconds: min(request.connectTimeout, request.timeout), connecting: true)
+            guard infoOffset(CURLINFO_CONNECT_TIME_T) > 0 else {
+                return .timedOut(url: url, seconds: min(request.connectTimeout, request.timeout), connecting: true)
+            }
+            // The same code for both timers: the total one if its time is (about) up, else the idle one.
+            let elapsed = Double(infoOffset(CURLINFO_TOTAL_TIME_T)) / 1e6
+            if let idle = request.idleTimeout, elapsed < request.timeout - 0.5 {
+                return .stalled(url: url, seconds: Double(Self.wholeSeconds(idle)))
+            }
+            return .timedOut(url: url, seconds: request.timeout, connecting: false)
         case CURLE_FILESIZE_EXCEEDED:
             return .responseTooLarge(url: url, limit: request.maxResponseBytes ?? 0)
         case CURLE_TOO_MANY_REDIRECTS:
@@ -252,6 +262,10 @@ final class Curl {
     private static func milliseconds(_ seconds: Double) -> Int {
         // curl takes 0 as "no timeout", which a request never means: at least 1 ms.
         seconds.isFinite ? max(1, Int(min(seconds, 1e9) * 1000)) : Int(Int32.max)
+    }
+
+    private static func wholeSeconds(_ seconds: Double) -> Int {
+        seconds.isFinite ? max(1, Int(min(seconds, 1e9).rounded(.up))) : Int(Int32.max)
     }
 
     private static func strerror(_ number: Int32) -> String {

@@ -9,6 +9,8 @@ public enum HTTPError: ExitStatusError, Equatable {
     case socketUnavailable(path: String, url: String, detail: String)
     /// No connection (`connecting`) or no complete response within the request's timeout.
     case timedOut(url: String, seconds: Double, connecting: Bool)
+    /// No data arrived for the request's `idleTimeout`.
+    case stalled(url: String, seconds: Double)
     case unresolvedHost(host: String, url: String)
     /// The connection failed or broke off in another way: reset, closed before the response ended.
     case connectionFailed(url: String, detail: String)
@@ -34,6 +36,8 @@ public enum HTTPError: ExitStatusError, Equatable {
             connecting
                 ? "timed out after \(Self.seconds(seconds)) connecting to \(url)"
                 : "timed out after \(Self.seconds(seconds)) waiting for \(url)"
+        case .stalled(let url, let seconds):
+            "no data from \(url) for \(Self.seconds(seconds))"
         case .unresolvedHost(let host, let url):
             "could not resolve host \(host) (for \(url)); check the name and the network"
         case .connectionFailed(let url, let detail):
@@ -55,7 +59,7 @@ public enum HTTPError: ExitStatusError, Equatable {
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .connectionRefused, .timedOut, .unresolvedHost, .connectionFailed, .tls: .tempFailure
+        case .connectionRefused, .timedOut, .stalled, .unresolvedHost, .connectionFailed, .tls: .tempFailure
         case .socketUnavailable: .unavailable
         case .responseTooLarge: .dataError
         case .tooManyRedirects: .failure
@@ -75,7 +79,7 @@ public enum HTTPError: ExitStatusError, Equatable {
     /// Whether another attempt may succeed: the network or the server may recover.
     public var isTemporary: Bool {
         switch self {
-        case .connectionRefused, .timedOut, .unresolvedHost, .connectionFailed: true
+        case .connectionRefused, .timedOut, .stalled, .unresolvedHost, .connectionFailed: true
         case .status(let code, _, _): HTTPError.isRetryable(status: code)
         default: false
         }

@@ -36,8 +36,12 @@ public struct HTTPRequest: Sendable {
 
     /// Seconds to establish the connection (TCP, and TLS for https). Default 10.
     public var connectTimeout: Double = 10
-    /// Seconds for the whole exchange, from connecting to the last body byte. Default 60.
+    /// Seconds for the whole exchange, from connecting to the last body byte (for a stream, reading the body
+    /// counts too). Default 60.
     public var timeout: Double = 60
+    /// Give up when no body byte arrives for this many seconds (whole seconds, at least 1), however long `timeout`
+    /// is: for long streams and big downloads, where a generous total must not hide a dead peer. Default nil.
+    public var idleTimeout: Double?
     /// The most body bytes the response may have; a longer one aborts the transfer with
     /// `HTTPError.responseTooLarge`. Default 64 MiB; nil means no limit (only for streaming consumers that bound
     /// what they keep).
