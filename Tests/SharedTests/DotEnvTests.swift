@@ -10,7 +10,8 @@ struct DotEnvTests {
     }
 
     @Test func commentsAndBlankLines() throws {
-        let text = "# a comment\n\n   \n  # indented comment\nA=value # trailing comment\nB=a#b\nC=#notcomment\nD=x\t# tab\n"
+        let text = "# a comment\n\n   \n  # indented comment\nA=value # trailing comment\nB=a#b\n"
+            + "C=#notcomment\nD=x\t# tab\n"
         #expect(try values(text) == ["A": "value", "B": "a#b", "C": "", "D": "x"])
     }
 

@@ -24,6 +24,9 @@ public enum Help {
             lines += ["", "Options:"] + table(command.options)
         }
         lines += ["", "Global options:"] + table(Option.global)
+        if path.count == 1 {
+            lines += ["", "Shell completion: '\(name) completions bash|zsh|fish' prints a script."]
+        }
         if !command.examples.isEmpty {
             lines += ["", "Examples:"] + command.examples.map { "  \($0)" }
         }

@@ -20,6 +20,10 @@ public enum Tool {
         let environment = ProcessInfo.processInfo.environment
         var log = Log(tool: command.name, format: logFormat(words: words, environment: environment) ?? .human)
         do {
+            if let script = try Completions.respond(to: words, for: command) {  // `prty-X completions bash`
+                writeStdout(script)
+                exit(ExitStatus.success.rawValue)
+            }
             switch try Arguments.parse(words, for: command) {
             case .help(let shown, let path):
                 writeStdout(Help.render(shown, path: path))
