@@ -1,6 +1,5 @@
 internal import CCurl  // the only file that sees libcurl (STYLE.md, "C stays behind one door")
 import Foundation
-import Synchronization
 
 /// One libcurl transfer: an easy handle driven by its own multi handle on the calling thread. Not Sendable: it
 /// is created, used and destroyed inside one `perform`, on one Dispatch thread. The multi interface (rather than
@@ -338,19 +337,5 @@ final class Curl {
                 return false
             }
         }
-    }
-}
-
-/// Asks a running transfer to stop: set by task cancellation (or a dropped body), read by the transfer's loop and
-/// its progress callback, which also watch `Interruption` (SIGINT/SIGTERM).
-final class AbortFlag: Sendable {
-    private let cancelled = Atomic<Bool>(false)
-    func cancel() { cancelled.store(true, ordering: .relaxed) }
-    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
-    var isRequested: Bool { isCancelled || Interruption.isRequested }
-    /// The error an aborted transfer reports: the signal if there was one, else cancellation.
-    var error: any Error {
-        if let signal = Interruption.signal { return InterruptedError(signal: signal) }
-        return CancellationError()
     }
 }
