@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Shared
-import TestSupport
 
 /// The libcurl client against a real local server: real sockets, no mocks.
 struct HTTPClientTests {
@@ -170,11 +170,15 @@ struct HTTPClientTests {
     }
 
     @Test func streamedErrorStatusCarriesTheBody() async throws {
-        let server = try LocalHTTPServer { _ in .chunked([.text("model \"x\" not found\n"), .text("more")], status: 404) }
+        let server = try LocalHTTPServer { _ in
+            .chunked([.text("model \"x\" not found\n"), .text("more")], status: 404)
+        }
         defer { server.stop() }
         let response = try await client.stream(HTTPRequest(.post, server.url("/api/generate"), body: Data("{}".utf8)))
         #expect(response.status == 404)
-        await #expect(throws: HTTPError.status(code: 404, url: server.url("/api/generate"), detail: "model \"x\" not found")) {
+        await #expect(
+            throws: HTTPError.status(code: 404, url: server.url("/api/generate"), detail: "model \"x\" not found")
+        ) {
             try await response.requireSuccess()
         }
     }

@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Shared
-import TestSupport
 
 /// The HTTP client's plain values: headers, error texts and exit codes, the retry policy and loop (through a
 /// fake transport), Retry-After parsing, URL redaction. No network.
@@ -34,17 +34,21 @@ struct HTTPValuesTests {
     @Test func errorTextsNameTheURLAndTheLimit() {
         let url = "http://127.0.0.1:9/x"
         #expect(HTTPError.connectionRefused(url: url).description == "connection refused to http://127.0.0.1:9/x")
-        #expect(HTTPError.timedOut(url: url, seconds: 5, connecting: false).description
-            == "timed out after 5s waiting for http://127.0.0.1:9/x")
-        #expect(HTTPError.timedOut(url: url, seconds: 2.5, connecting: true).description
-            == "timed out after 2.5s connecting to http://127.0.0.1:9/x")
-        #expect(HTTPError.responseTooLarge(url: url, limit: 10 << 20).description
-            == "response from http://127.0.0.1:9/x exceeded the 10 MiB limit")
+        #expect(
+            HTTPError.timedOut(url: url, seconds: 5, connecting: false).description
+                == "timed out after 5s waiting for http://127.0.0.1:9/x")
+        #expect(
+            HTTPError.timedOut(url: url, seconds: 2.5, connecting: true).description
+                == "timed out after 2.5s connecting to http://127.0.0.1:9/x")
+        #expect(
+            HTTPError.responseTooLarge(url: url, limit: 10 << 20).description
+                == "response from http://127.0.0.1:9/x exceeded the 10 MiB limit")
         #expect(HTTPError.responseTooLarge(url: url, limit: 10_000_000).description.hasSuffix("the 10 MB limit"))
         #expect(HTTPError.responseTooLarge(url: url, limit: 1500).description.hasSuffix("the 1500 bytes limit"))
         #expect(HTTPError.status(code: 404, url: url, detail: "").description == "HTTP 404 from http://127.0.0.1:9/x")
-        #expect(HTTPError.unresolvedHost(host: "gw.invalid", url: "http://gw.invalid/").description
-            == "could not resolve host gw.invalid (for http://gw.invalid/); check the name and the network")
+        #expect(
+            HTTPError.unresolvedHost(host: "gw.invalid", url: "http://gw.invalid/").description
+                == "could not resolve host gw.invalid (for http://gw.invalid/); check the name and the network")
     }
 
     @Test(arguments: [
@@ -209,9 +213,11 @@ struct HTTPValuesTests {
         }
         #expect(importers == ["Shared/HTTP/Curl.swift"])
         let shim = try String(contentsOf: sources.appendingPathComponent("CCurl/shim.h"), encoding: .utf8)
-        for wrapper in ["CCurl_setopt_long", "CCurl_setopt_string", "CCurl_setopt_pointer", "CCurl_setopt_slist",
-                        "CCurl_setopt_offset", "CCurl_setopt_data_callback", "CCurl_setopt_progress_callback",
-                        "CCurl_getinfo_long", "CCurl_getinfo_offset", "CCurl_getinfo_string"] {
+        for wrapper in [
+            "CCurl_setopt_long", "CCurl_setopt_string", "CCurl_setopt_pointer", "CCurl_setopt_slist",
+            "CCurl_setopt_offset", "CCurl_setopt_data_callback", "CCurl_setopt_progress_callback",
+            "CCurl_getinfo_long", "CCurl_getinfo_offset", "CCurl_getinfo_string",
+        ] {
             #expect(shim.contains("\(wrapper)("), "shim.h lost \(wrapper)")
         }
     }

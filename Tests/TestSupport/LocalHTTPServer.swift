@@ -93,7 +93,9 @@ public final class LocalHTTPServer: Sendable {
         /// `text` as `text/plain`.
         public static func text(_ text: String, status: Int = 200, headers: HTTPHeaders = [:]) -> Response {
             var response = Response(status: status, headers: headers, body: .bytes(Data(text.utf8)))
-            if response.headers["Content-Type"] == nil { response.headers["Content-Type"] = "text/plain; charset=utf-8" }
+            if response.headers["Content-Type"] == nil {
+                response.headers["Content-Type"] = "text/plain; charset=utf-8"
+            }
             return response
         }
         /// `json` (already serialised) as `application/json`.
@@ -178,7 +180,10 @@ public final class LocalHTTPServer: Sendable {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else { close(fd); throw Self.failure("bind 127.0.0.1:0") }
+        guard bound == 0 else {
+            close(fd)
+            throw Self.failure("bind 127.0.0.1:0")
+        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
@@ -207,7 +212,10 @@ public final class LocalHTTPServer: Sendable {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        guard bound == 0 else { close(fd); throw Self.failure("bind \(path)") }
+        guard bound == 0 else {
+            close(fd)
+            throw Self.failure("bind \(path)")
+        }
         try self.init(listener: fd, port: 0, socketPath: path, handler)
     }
 
@@ -385,7 +393,9 @@ public final class LocalHTTPServer: Sendable {
             for piece in pieces {
                 switch piece {
                 case .data(let data):
-                    guard data.isEmpty || sendAll(fd, Array("\(String(data.count, radix: 16))\r\n".utf8) + data + [13, 10])
+                    guard
+                        data.isEmpty
+                            || sendAll(fd, Array("\(String(data.count, radix: 16))\r\n".utf8) + data + [13, 10])
                     else { return false }
                 case .pause(let seconds):
                     guard pause(seconds, fd) else { return false }
@@ -414,7 +424,9 @@ public final class LocalHTTPServer: Sendable {
         while offset < bytes.count {
             if isStopped { return false }
             guard Self.poll(fd, for: Int16(POLLOUT), milliseconds: 50) else { continue }
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             if sent < 0 && (errno == EINTR || errno == EAGAIN) { continue }
             guard sent > 0 else { return false }
             offset += sent

@@ -28,7 +28,10 @@ public final class TLSTestServer: Sendable {
 
     /// Makes the certificate, starts the peer and waits (at most `timeout` seconds) for it to announce its port.
     public init(timeout: TimeInterval = 30) throws {
-        let python = GatewayDouble.python
+        let environment = ProcessInfo.processInfo.environment
+        let python =
+            environment["PRTY_PYTHON"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? Paths.root.appendingPathComponent(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw StartError(description: "no Python at \(python.path): run 'make deps' or set PRTY_PYTHON")
         }
@@ -39,18 +42,23 @@ public final class TLSTestServer: Sendable {
         certificate = cert
         let openssl = try runProcess(
             URL(fileURLWithPath: "/usr/bin/env"),
-            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-days", "2", "-subj", "/CN=127.0.0.1",
-             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+            [
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert,
+            ],
             timeout: timeout)
         guard openssl.status == 0 else {
             try? FileManager.default.removeItem(at: directory)
-            throw StartError(description: "openssl could not make a test certificate (apt package openssl):\n\(openssl.stderr)")
+            throw StartError(
+                description: "openssl could not make a test certificate (apt package openssl):\n\(openssl.stderr)")
         }
 
         let process = Process()
         process.executableURL = python
-        process.arguments = [Paths.root.appendingPathComponent("Tests/TestSupport/peers/tls_server.py").path, cert, key]
+        process.arguments = [
+            Paths.root.appendingPathComponent("Tests/TestSupport/peers/tls_server.py").path, cert, key,
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
@@ -90,10 +98,12 @@ public final class TLSTestServer: Sendable {
     /// Stops the peer (SIGKILL by pid: it keeps no state worth a clean shutdown), waits for it and removes the
     /// certificate. Safe to call twice.
     public func stop() {
-        guard let process = self.process.withLock({ current -> Process? in
-            defer { current = nil }
-            return current
-        }) else { return }
+        guard
+            let process = self.process.withLock({ current -> Process? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)

@@ -167,7 +167,8 @@ final class Curl {
                 try set(CURLOPT_COPYPOSTFIELDS, "")
             } else {
                 let code = body.withUnsafeBytes { bytes in
-                    CCurl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                    CCurl_setopt_pointer(
+                        handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
                 }
                 try check(code, "body")
             }
@@ -215,7 +216,8 @@ final class Curl {
     /// Turns a failed transfer's CURLcode into the error a person can act on.
     private func error(for code: CURLcode, request: HTTPRequest) -> HTTPError {
         let url = request.displayURL
-        let detail = errorBuffer.pointee == 0
+        let detail =
+            errorBuffer.pointee == 0
             ? String(cString: curl_easy_strerror(code)) : String(cString: errorBuffer)
         switch code {
         case CURLE_COULDNT_CONNECT:
@@ -294,8 +296,10 @@ final class Curl {
         /// Set when a callback stops the transfer; reported instead of curl's CURLE_WRITE_ERROR.
         var failure: (any Error)?
 
-        init(request: HTTPRequest, abort: AbortFlag, onHead: @escaping (Head) throws -> Void,
-             onChunk: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        init(
+            request: HTTPRequest, abort: AbortFlag, onHead: @escaping (Head) throws -> Void,
+            onChunk: @escaping (UnsafeRawBufferPointer) throws -> Void
+        ) {
             self.request = request
             self.abort = abort
             self.onHead = onHead

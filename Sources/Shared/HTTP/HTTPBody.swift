@@ -14,10 +14,11 @@ public struct HTTPBody: AsyncSequence, Sendable {
 
     /// A body from fixed chunks (for fakes and tests).
     public init(_ chunks: [[UInt8]]) {
-        self.init(AsyncThrowingStream { continuation in
-            for chunk in chunks { continuation.yield(chunk) }
-            continuation.finish()
-        })
+        self.init(
+            AsyncThrowingStream { continuation in
+                for chunk in chunks { continuation.yield(chunk) }
+                continuation.finish()
+            })
     }
 
     /// A body from any stream of chunks.

@@ -92,17 +92,21 @@ public struct HTTPClient: Sendable {
                             request, abort: abort,
                             onHead: { head$ in
                                 answered = true
-                                head.resume(returning: HTTPStreamingResponse(
-                                    status: head$.status, headers: head$.headers, url: head$.url,
-                                    body: HTTPBody(channel: channel)))
+                                head.resume(
+                                    returning: HTTPStreamingResponse(
+                                        status: head$.status, headers: head$.headers, url: head$.url,
+                                        body: HTTPBody(channel: channel)))
                             },
                             onChunk: { chunk in
-                                switch channel.push([UInt8](chunk), deadline: deadline, shouldAbort: { abort.isRequested }) {
+                                switch channel.push(
+                                    [UInt8](chunk), deadline: deadline, shouldAbort: { abort.isRequested })
+                                {
                                 case .delivered: break
                                 case .consumerGone: throw CancellationError()
                                 case .aborted: throw abort.error
                                 case .timedOut:
-                                    throw HTTPError.timedOut(url: request.displayURL, seconds: request.timeout, connecting: false)
+                                    throw HTTPError.timedOut(
+                                        url: request.displayURL, seconds: request.timeout, connecting: false)
                                 }
                             })
                         channel.finish(nil)
