@@ -11,7 +11,7 @@ VENV := .venv
 VENV_BENCH := .venv-bench
 # Every apt package the project needs, named even where a machine may already have it.
 APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
-	python3 python3-venv bash-completion zsh fish ipfs-cid
+	python3 python3-venv bash-completion zsh fish ipfs-cid openssl shellcheck
 # One optimised build serves the unit tests (@testable import) and the end-to-end tests (the binaries).
 TESTABLE := -Xswiftc -enable-testing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
