@@ -28,47 +28,47 @@ enum Dirichlet {
                     allowed: Array(repeating: true, count: count))
     }
 
-    /// Flower's algorithm: for each class in `classes` order, draw p ~ Dir(alpha); with `selfBalancing`, set p_j = 0
-    /// for every part already holding more than the average N/P rows and renormalise; cut the class's (shuffled) rows
-    /// at ⌊cumsum(p)·n_c⌋ and append piece j to part j. If the smallest part is below `minSamples`, draw the whole
-    /// assignment again, `maxDraws` draws in all, then fail. (Flower allows 11 draws and defaults
-    /// min_partition_size to 10; here min_samples defaults to 0, as the issue and DESIGN.md set it.)
-    static func partition(
-        _ classRows: [[Int]], parts: Int, alpha: Double, minSamples: Int, selfBalancing: Bool,
+    /// Flower's algorithm, as counts: for each class in `classes` order, draw p ~ Dir(alpha); with `selfBalancing`,
+    /// set p_j = 0 for every part already holding more than the average N/P rows and renormalise; the class's n_c
+    /// rows are cut at ⌊cumsum(p)·n_c⌋ and piece j goes to part j (which rows: chosen at random when dealt). If the
+    /// smallest part is below `minSamples`, draw the whole assignment again, `maxDraws` draws in all, then fail.
+    /// (Flower allows 11 draws and defaults min_partition_size to 10; here min_samples defaults to 0, as the issue
+    /// and DESIGN.md set it.)
+    static func counts(
+        _ classSizes: [Int], parts: Int, alpha: Double, minSamples: Int, selfBalancing: Bool,
         using random: inout SeededRandom
-    ) throws(PartitionError) -> (parts: [[Int]], draws: Int) {
-        // Which rows of a class land in which part must be random too; Flower cuts the class in input order.
-        let shuffled = classRows.map { rows in
-            var rows = rows
-            random.shuffle(&rows)
-            return rows
-        }
-        let total = classRows.reduce(0) { $0 + $1.count }
-        let average = Double(total) / Double(parts)
+    ) throws(PartitionError) -> (counts: [[Int]], draws: Int) {
+        let average = Double(classSizes.reduce(0, +)) / Double(parts)
         var smallest = 0
         for draw in 1...maxDraws {
-            var result = [[Int]](repeating: [], count: parts)
-            for rows in shuffled {
+            var counts = [[Int]]()
+            var sizes = [Int](repeating: 0, count: parts)
+            for size in classSizes {
                 let logs = logWeights(alpha: alpha, count: parts, using: &random)
                 var allowed = Array(repeating: true, count: parts)
                 if selfBalancing {
-                    allowed = result.map { Double($0.count) <= average }
+                    allowed = sizes.map { Double($0) <= average }
                     // Cannot happen (parts above the average cannot hold every row), but never divide by zero.
                     if !allowed.contains(true) { allowed = Array(repeating: true, count: parts) }
                 }
                 let p = proportions(logWeights: logs, allowed: allowed)
+                var pieces = [Int](repeating: 0, count: parts)
                 var start = 0, cumulative = 0.0
+                // numpy: (cumsum(p) * n).astype(int), the last cut being n itself. Here the rest goes to the last part
+                // with a share above 0: in Flower a part with p_j = 0 in last place can still get a row or two
+                // when the cumulative sum of the others rounds to 0.99999…, breaking the self-balancing rule.
+                let last = p.lastIndex { $0 > 0 } ?? parts - 1
                 for part in 0..<parts {
                     cumulative += p[part]
-                    // numpy: (cumsum(p) * n).astype(int), the last cut being n itself.
-                    let end = part == parts - 1 ? rows.count : min(max(Int(cumulative * Double(rows.count)), start),
-                                                                   rows.count)
-                    result[part].append(contentsOf: rows[start..<end])
+                    let end = part >= last ? size : min(max(Int(cumulative * Double(size)), start), size)
+                    pieces[part] = end - start
+                    sizes[part] += end - start
                     start = end
                 }
+                counts.append(pieces)
             }
-            smallest = result.map(\.count).min() ?? 0
-            if smallest >= minSamples { return (result, draw) }
+            smallest = sizes.min() ?? 0
+            if smallest >= minSamples { return (counts, draw) }
         }
         throw .dirichletDrawsExhausted(alpha: alpha, minSamples: minSamples, draws: maxDraws, smallest: smallest)
     }

@@ -2,38 +2,35 @@ import Shared
 
 /// The held-out split, made before any partitioning so that the evaluation rows are the same for every participant
 /// and never trained on. Classification: stratified — each class gives its share of the ⌊f·N⌉ test rows
-/// (largest remainders, ties to the earlier class, all in integers), chosen by a seeded shuffle of the class.
-/// Regression: a seeded shuffle of all rows.
+/// (largest remainders, ties to the earlier class, all in integers), chosen at random within the class.
+/// Regression: ⌊f·N⌉ rows chosen at random.
 enum Holdout {
-    /// Splits rows `0..<count` into training and test rows, both ascending.
-    static func split(count: Int, classRows: [[Int]], fraction: Double, using random: inout SeededRandom)
-        -> (train: [Int], test: [Int])
-    {
-        guard fraction > 0, count > 0 else { return (Array(0..<count), []) }
-        let testCount = min(Int((fraction * Double(count)).rounded()), count)
-        var isTest = [Bool](repeating: false, count: count)
-        if classRows.isEmpty {
-            var rows = Array(0..<count)
-            random.shuffle(&rows)
-            for row in rows.prefix(testCount) { isTest[row] = true }
-        } else {
-            for (klass, quota) in quotas(testCount, sizes: classRows.map(\.count), total: count).enumerated() {
-                var rows = classRows[klass]
-                random.shuffle(&rows)
-                for row in rows.prefix(quota) { isTest[row] = true }
-            }
-        }
-        var train = [Int](), test = [Int]()
-        train.reserveCapacity(count - testCount)
-        test.reserveCapacity(testCount)
-        for row in 0..<count {
-            if isTest[row] { test.append(row) } else { train.append(row) }
-        }
-        return (train, test)
+    struct Split: Sendable {
+        /// `isTest[row]`; nil when nothing is held out.
+        var isTest: [Bool]?
+        /// The test rows, ascending.
+        var test: [Int]
+        /// How many test rows each group (class, or all rows for regression) gave.
+        var testCounts: [Int]
     }
 
-    /// `amount` shared among classes of `sizes` in proportion (Hamilton's largest-remainder method, exact in
-    /// integers): ⌊amount·n_c/total⌋ each, the leftover one by one to the largest remainders, earlier class first.
+    /// Splits rows `0..<rows` whose groups (`groupOf`, nil for one group) have `groupSizes` rows.
+    static func split(rows: Int, groupOf: [Int32]?, groupSizes: [Int], fraction: Double,
+                      using random: inout SeededRandom) -> Split {
+        let testCount = min(Int((fraction * Double(rows)).rounded()), rows)
+        let quotas = quotas(testCount, sizes: groupSizes, total: rows)
+        guard testCount > 0 else { return Split(isTest: nil, test: [], testCounts: quotas) }
+        let allocation = Allocation(counts: zip(groupSizes, quotas).map { [$0 - $1, $1] }, shuffled: true)
+        let side = allocation.deal(rows: rows, groupOf: groupOf, skip: nil, using: &random)
+        let isTest = side.map { $0 == 1 }
+        var test = [Int]()
+        test.reserveCapacity(testCount)
+        for row in 0..<rows where isTest[row] { test.append(row) }
+        return Split(isTest: isTest, test: test, testCounts: quotas)
+    }
+
+    /// `amount` shared among groups of `sizes` in proportion (Hamilton's largest-remainder method, exact in
+    /// integers): ⌊amount·n_c/total⌋ each, the leftover one by one to the largest remainders, earlier group first.
     static func quotas(_ amount: Int, sizes: [Int], total: Int) -> [Int] {
         guard total > 0 else { return sizes.map { _ in 0 } }
         var quotas = sizes.map { amount * $0 / total }
@@ -42,7 +39,7 @@ enum Holdout {
         let order = remainders.indices.sorted {
             remainders[$0] != remainders[$1] ? remainders[$0] > remainders[$1] : $0 < $1
         }
-        for klass in order.prefix(leftover) { quotas[klass] += 1 }
+        for group in order.prefix(leftover) { quotas[group] += 1 }
         return quotas
     }
 }

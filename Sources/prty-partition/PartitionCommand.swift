@@ -33,6 +33,7 @@ struct PartitionCommand {
         let dataset = try DatasetReader.read(try Input.standardInput(what: "a Dataset document"))
         let parsed = clock.now
         let plan = try PartitionPlan(dataset, config: config)
+        let rows = stats ? [] : plan.rows
         let output: [UInt8]
         let planned: ContinuousClock.Instant
         if stats {
@@ -40,22 +41,22 @@ struct PartitionCommand {
             let report = PartitionStats(plan: plan, dataset: dataset)
             output = Array((human ? report.table() : report.json().serialized() + "\n").utf8)
         } else {
-            var part = dataset.subset(plan.rows)
+            var part = dataset.picking(rows)
             part.partition = plan.partitionObject()
             planned = clock.now
             output = DatasetWriter.bytes(part)
         }
         Tool.writeStdout(output)
         let written = clock.now
-        if plan.rows.isEmpty, config.take == .train {
-            log.warning("empty_part", "part \(config.partIndex) of \(config.totalParts) is empty (\(plan.train.count) "
-                + "training samples); use fewer parts or another strategy")
+        if config.take == .train, plan.outputSizes[config.partIndex] == 0 {
+            log.warning("empty_part", "part \(config.partIndex) of \(config.totalParts) is empty "
+                + "(\(plan.trainCount) training samples); use fewer parts or another strategy")
         }
         func seconds(_ duration: Duration) -> JSON {
             .double(Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18)
         }
         log.debug("timing", "parsed, partitioned and wrote \(dataset.count) samples", [
-            "samples": .int(dataset.count), "rows_written": .int(plan.rows.count),
+            "samples": .int(dataset.count), "rows_written": .int(rows.count),
             "parse_s": seconds(parsed - start), "partition_s": seconds(planned - parsed),
             "write_s": seconds(written - planned),
         ])

@@ -14,6 +14,9 @@ struct PartitionConfig: Sendable, Equatable {
         "holdout",
     ]
 
+    /// The most parts a dataset is split into: every part costs memory for its counts even when it is empty.
+    static let maxParts = 1_000_000
+
     var strategy = Strategy.random
     var totalParts = 1
     var partIndex = 0
@@ -74,6 +77,7 @@ struct PartitionConfig: Sendable, Equatable {
     /// Range checks that need no data.
     func validate() throws(PartitionError) {
         guard totalParts >= 1 else { throw .tooFewParts(totalParts) }
+        guard totalParts <= Self.maxParts else { throw .tooManyParts(totalParts) }
         guard (0..<totalParts).contains(partIndex) else {
             throw .partIndexOutOfRange(index: partIndex, parts: totalParts)
         }

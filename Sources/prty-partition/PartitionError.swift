@@ -6,6 +6,7 @@ import Shared
 enum PartitionError: ExitStatusError, Equatable {
     case unknownStrategy(String)
     case tooFewParts(Int)
+    case tooManyParts(Int)
     case partIndexOutOfRange(index: Int, parts: Int)
     case alphaMissing
     case alphaNotPositive(Double)
@@ -36,6 +37,9 @@ enum PartitionError: ExitStatusError, Equatable {
             "unknown partition strategy '\(name)'; known strategies: \(Strategy.names.joined(separator: ", "))"
         case .tooFewParts(let parts):
             "total_parts (--parts) must be at least 1, got \(parts)"
+        case .tooManyParts(let parts):
+            "total_parts (--parts) \(parts) is more than prty-partition splits into (at most "
+                + "\(PartitionConfig.maxParts))"
         case .partIndexOutOfRange(let index, let parts):
             "part_index (--index) \(index) is out of range for \(parts) part\(parts == 1 ? "" : "s"); "
                 + "expected 0...\(parts - 1)"

@@ -19,13 +19,7 @@ struct PartitionStats: Sendable {
         classNames = dataset.labelNames ?? dataset.classes.map { NumberFormat.shortest($0) }
         classes = dataset.classes
         labelNames = dataset.labelNames
-        if plan.config.take == .test {
-            reference = plan.testClassCounts
-        } else {
-            let classOf = dataset.task == .classification
-                ? PartitionPlan.classIndices(dataset.labels, classes: dataset.classes) : []
-            reference = PartitionPlan.histogram(plan.train, classOf: classOf, classes: plan.classCount)
-        }
+        reference = plan.config.take == .test ? plan.testClassCounts : plan.trainClassCounts
     }
 
     /// ½ Σ |p_k − q_k| between the distributions the two count vectors describe; nil when either is empty.
@@ -41,7 +35,7 @@ struct PartitionStats: Sendable {
 
     /// Every output's skew (nil for an empty part or a regression dataset).
     var partSkews: [Double?] {
-        guard plan.classCount > 0 else { return plan.outputs.map { _ in nil } }
+        guard plan.classCount > 0 else { return plan.outputSizes.map { _ in nil } }
         return plan.outputClassCounts.map { Self.totalVariation($0, reference) }
     }
 
@@ -81,13 +75,13 @@ struct PartitionStats: Sendable {
             if config.holdout > 0 { heading.append("holdout \(NumberFormat.shortest(config.holdout))") }
         }
         heading.append("seed \(config.seed)")
-        heading.append("\(plan.train.count) training, \(plan.test.count) held-out samples")
+        heading.append("\(plan.trainCount) training, \(plan.test.count) held-out samples")
 
         let classes = plan.classCount > 0
         var rows = [["part", "size"] + (classes ? classNames + ["skew"] : [])]
         let skews = partSkews
-        for (index, members) in plan.outputs.enumerated() {
-            var row = [config.take == .test ? "test" : String(index), String(members.count)]
+        for (index, size) in plan.outputSizes.enumerated() {
+            var row = [config.take == .test ? "test" : String(index), String(size)]
             if classes {
                 row += plan.outputClassCounts[index].map(String.init)
                 row.append(skews[index].map { String(format: "%.3f", $0) } ?? "-")

@@ -1,7 +1,9 @@
 import Shared
 
-/// The five ways to split the training set into parts. Every strategy is a function of the training set, the
-/// configuration and one seeded generator, so every participant computes the same assignment and takes its own part.
+/// The five ways to split the training set into parts. A strategy decides only counts — how many training rows of
+/// each class (or of all rows) each part gets — and whether those rows are chosen at random; `Allocation.deal`
+/// hands out the rows. Every strategy is a function of the counts, the configuration and one seeded generator, so
+/// every participant computes the same assignment and takes its own part.
 enum Strategy: String, Sendable, CaseIterable {
     case random
     case stratified
@@ -25,78 +27,46 @@ enum Strategy: String, Sendable, CaseIterable {
         }
     }
 
-    /// Whether the strategy splits by class, so it cannot run on a regression dataset.
+    /// Whether the strategy splits by class, so it cannot run on a regression dataset. Its allocation has one
+    /// group per class; the others have one group, all training rows.
     var needsClasses: Bool { self == .stratified || self == .nonIID || self == .labelSkew }
 
     /// Whether the strategy draws random numbers (sequential is a function of the input order alone).
     var isSeeded: Bool { self != .sequential }
 
-    /// Splits `training` into `config.totalParts` parts of dataset row numbers. Parts are disjoint and cover the
-    /// training rows; the order of rows inside a part is set later (`PartitionPlan`). Also returns how many
-    /// Dirichlet draws it took (nil for the other strategies).
-    func assign(_ training: TrainingSet, config: PartitionConfig, using random: inout SeededRandom)
-        throws(PartitionError) -> (parts: [[Int]], draws: Int?)
+    /// How many training rows of each group go to each of `config.totalParts` parts. `groupSizes` holds the
+    /// training rows of each class (class-based strategies) or one entry, the training set's size. Also returns
+    /// how many Dirichlet draws it took (nil for the other strategies).
+    func allocate(groupSizes: [Int], config: PartitionConfig, using random: inout SeededRandom)
+        throws(PartitionError) -> (allocation: Allocation, draws: Int?)
     {
         let parts = config.totalParts
         switch self {
         case .sequential:
-            return (Self.slices(training.rows, parts: parts), nil)
+            return (Allocation(counts: groupSizes.map { Allocation.even($0, into: parts) }, shuffled: false), nil)
         case .random:
-            var rows = training.rows
-            random.shuffle(&rows)
-            return (Self.slices(rows, parts: parts), nil)
+            return (Allocation(counts: groupSizes.map { Allocation.even($0, into: parts) }, shuffled: true), nil)
         case .stratified:
-            return (Self.stratified(training.classRows, parts: parts, using: &random), nil)
+            return (Allocation(counts: Self.stratified(groupSizes, parts: parts), shuffled: true), nil)
         case .labelSkew:
-            return (LabelSkew.assign(training.classRows, parts: parts, using: &random), nil)
+            return (Allocation(counts: LabelSkew.counts(groupSizes, parts: parts), shuffled: true), nil)
         case .nonIID:
-            let result = try Dirichlet.partition(
-                training.classRows, parts: parts, alpha: config.alpha ?? 1, minSamples: config.minSamples,
+            let result = try Dirichlet.counts(
+                groupSizes, parts: parts, alpha: config.alpha ?? 1, minSamples: config.minSamples,
                 selfBalancing: config.selfBalancing, using: &random)
-            return (result.parts, result.draws)
+            return (Allocation(counts: result.counts, shuffled: true), result.draws)
         }
     }
 
-    /// `rows` cut into `parts` contiguous slices; the first `count % parts` slices hold one row more.
-    static func slices(_ rows: [Int], parts: Int) -> [[Int]] {
-        let base = rows.count / parts, extra = rows.count % parts
-        var result = [[Int]]()
-        result.reserveCapacity(parts)
-        var start = 0
-        for part in 0..<parts {
-            let size = base + (part < extra ? 1 : 0)
-            result.append(Array(rows[start..<start + size]))
-            start += size
-        }
-        return result
-    }
-
-    /// Each class (in `classes` order) shuffled and dealt into near-equal slices. A class's `n % parts` leftover
-    /// rows go to the parts after the previous class's leftovers (round-robin), so per-class counts differ by at
-    /// most 1 between parts and so do the parts' total sizes.
-    static func stratified(_ classRows: [[Int]], parts: Int, using random: inout SeededRandom) -> [[Int]] {
-        var result = [[Int]](repeating: [], count: parts)
+    /// Each class (in `classes` order) dealt into near-equal shares. A class's `n % parts` leftover rows go to the
+    /// parts after the previous class's leftovers (round-robin), so per-class counts differ by at most 1 between
+    /// parts and so do the parts' total sizes.
+    static func stratified(_ classSizes: [Int], parts: Int) -> [[Int]] {
         var offset = 0
-        for rowsOfClass in classRows {
-            var rows = rowsOfClass
-            random.shuffle(&rows)
-            let base = rows.count / parts, extra = rows.count % parts
-            var start = 0
-            for part in 0..<parts {
-                let size = base + ((part - offset + parts) % parts < extra ? 1 : 0)
-                result[part].append(contentsOf: rows[start..<start + size])
-                start += size
-            }
-            offset = (offset + extra) % parts
+        return classSizes.map { size in
+            let base = size / parts, extra = size % parts
+            defer { offset = (offset + extra) % parts }
+            return (0..<parts).map { part in base + ((part - offset + parts) % parts < extra ? 1 : 0) }
         }
-        return result
     }
-}
-
-/// What a strategy splits: the training rows (after any held-out split), in input order.
-struct TrainingSet: Sendable {
-    /// Dataset row numbers, ascending.
-    var rows: [Int]
-    /// Classification: the training rows of each class, in `classes` order, each ascending. Empty for regression.
-    var classRows: [[Int]]
 }

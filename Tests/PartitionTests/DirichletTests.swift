@@ -64,7 +64,7 @@ struct DirichletTests {
             for seed in UInt64(0)..<20 {
                 var config = Plans.config(.nonIID, parts: 6, seed: seed, alpha: 0.3)
                 config.selfBalancing = balancing
-                let sizes = try Plans.plan(labels, classes: 10, config).own.map { Double($0.count) }
+                let sizes = try Plans.plan(labels, classes: 10, config).ownSizes.map { Double($0) }
                 let mean = sizes.reduce(0, +) / Double(sizes.count)
                 total += (sizes.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(sizes.count)).squareRoot()
             }
@@ -81,7 +81,7 @@ struct DirichletTests {
             let config = Plans.config(.nonIID, parts: 4, seed: seed, alpha: 0.5, minSamples: 40)
             do {
                 let plan = try Plans.plan(labels, classes: 4, config)
-                #expect(plan.own.allSatisfy { $0.count >= 40 })
+                #expect(plan.allOwn.allSatisfy { $0.count >= 40 })
                 #expect((1...10).contains(plan.draws ?? 0))
                 if (plan.draws ?? 0) > 1 { resampled += 1 }
             } catch let error as PartitionError {
@@ -105,16 +105,15 @@ struct DirichletTests {
         }
     }
 
-    @Test func aSplitPointIsTheFloorOfTheCumulativeShare() {
+    @Test func aSplitPointIsTheFloorOfTheCumulativeShare() throws {
         // Two parts, one class of 10 rows: the cut is ⌊p₀·10⌋, as numpy's astype(int) truncates.
         var random = SeededRandom(seed: 5)
-        let result = try? Dirichlet.partition([Array(0..<10)], parts: 2, alpha: 1, minSamples: 0,
-                                               selfBalancing: false, using: &random)
+        let result = try Dirichlet.counts([10], parts: 2, alpha: 1, minSamples: 0, selfBalancing: false,
+                                          using: &random)
         var replay = SeededRandom(seed: 5)
-        var rows = Array(0..<10)
-        replay.shuffle(&rows)
         let p = Dirichlet.sample(alpha: 1, count: 2, using: &replay)
         let cut = Int(p[0] * 10)
-        #expect(result?.parts == [Array(rows[..<cut]), Array(rows[cut...])])
+        #expect(result.counts == [[cut, 10 - cut]])
+        #expect(result.draws == 1)
     }
 }

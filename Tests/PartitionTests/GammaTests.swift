@@ -63,3 +63,39 @@ struct GammaTests {
         }
     }
 }
+
+struct ShuffleRowsTests {
+    @Test(arguments: [0, 1, 2, 3, 10, 1000])
+    func aPermutationAndDeterministic(count: Int) {
+        var a = SeededRandom(seed: UInt64(count) + 3), b = SeededRandom(seed: UInt64(count) + 3)
+        var rows = Array(0..<count), again = Array(0..<count)
+        a.shuffleRows(&rows)
+        b.shuffleRows(&again)
+        #expect(rows == again)
+        #expect(rows.sorted() == Array(0..<count))
+        if count >= 10 { #expect(rows != Array(0..<count)) }
+    }
+
+    /// Forward Fisher–Yates: stopping after k steps gives the first k elements of the full shuffle, which is how
+    /// overlap reads a neighbour's first rows without ordering all of them.
+    @Test(arguments: [0, 1, 5, 99, 100])
+    func aPrefixIsThePrefixOfTheFullShuffle(prefix: Int) {
+        var full = SeededRandom(seed: 8), partial = SeededRandom(seed: 8)
+        var rows = Array(0..<100), some = Array(0..<100)
+        full.shuffleRows(&rows)
+        partial.shuffleRows(&some, prefix: prefix)
+        #expect(some.prefix(prefix) == rows.prefix(prefix))
+    }
+
+    /// Every position equally likely: each of 4 elements lands in each of 4 places about 1/4 of the time.
+    @Test func uniform() {
+        var random = SeededRandom(seed: 1)
+        var seen = [[Int]](repeating: [0, 0, 0, 0], count: 4)
+        for _ in 0..<40_000 {
+            var rows = [0, 1, 2, 3]
+            random.shuffleRows(&rows)
+            for (place, row) in rows.enumerated() { seen[row][place] += 1 }
+        }
+        #expect(seen.allSatisfy { $0.allSatisfy { abs($0 - 10_000) < 400 } }, "\(seen)")
+    }
+}

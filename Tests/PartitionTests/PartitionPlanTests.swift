@@ -67,25 +67,31 @@ struct PartitionPlanTests {
                 let config = Self.config(strategy, parts: item.parts, seed: item.seed, holdout: holdout)
                 let plan = try Self.plan(labels, classes: item.classes, config)
                 let label = "\(strategy.rawValue) holdout \(holdout)"
+                let classOf = labels.map { Int32($0) }
                 // Disjoint and covering: every training row in exactly one part; no test row in any part.
                 var seen = [Int](repeating: 0, count: item.samples)
-                for part in plan.own { for row in part { seen[row] += 1 } }
+                for part in plan.allOwn { for row in part { seen[row] += 1 } }
                 for row in plan.train { #expect(seen[row] == 1, "\(label): row \(row) in \(seen[row]) parts") }
                 for row in plan.test { #expect(seen[row] == 0, "\(label): test row \(row) in a part") }
                 #expect(plan.train.count + plan.test.count == item.samples)
                 #expect(Set(plan.train).isDisjoint(with: plan.test))
-                #expect(plan.own.count == item.parts && plan.parts == plan.own, "\(label): overlap 0 adds nothing")
+                #expect(plan.allOwn.count == item.parts && plan.allParts == plan.allOwn,
+                        "\(label): overlap 0 adds nothing")
+                #expect(plan.ownSizes == plan.allOwn.map(\.count) && plan.outputSizes == plan.ownSizes)
+                for (part, rows) in plan.allParts.enumerated() {
+                    #expect(plan.classCounts[part] == PartitionPlan.histogram(rows, classOf: classOf,
+                                                                              classes: item.classes))
+                }
                 // The test set is ⌊f·n⌉ rows, each class's share less than one row from its exact quota.
                 let testCount = Int((holdout * Double(item.samples)).rounded())
                 #expect(plan.test.count == testCount)
-                let classOf = labels.map(Int.init)
                 let all = PartitionPlan.histogram(Array(0..<item.samples), classOf: classOf, classes: item.classes)
                 for (klass, count) in plan.testClassCounts.enumerated() {
                     let quota = Double(testCount * all[klass]) / Double(max(item.samples, 1))
                     #expect(abs(Double(count) - quota) < 1, "\(label): class \(klass)")
                 }
 
-                let sizes = plan.own.map(\.count)
+                let sizes = plan.allOwn.map(\.count)
                 switch strategy {
                 case .random, .sequential:
                     #expect(sizes.max()! - sizes.min()! <= 1, "\(label): sizes \(sizes)")
@@ -120,7 +126,7 @@ struct PartitionPlanTests {
                     #expect(plan.draws == 1)
                 }
                 if strategy == .sequential {
-                    #expect(plan.own.flatMap { $0 } == plan.train, "\(label): contiguous slices in input order")
+                    #expect(plan.allOwn.flatMap { $0 } == plan.train, "\(label): contiguous slices in input order")
                 }
             }
         }
@@ -134,12 +140,15 @@ struct PartitionPlanTests {
                 let plain = try Self.plan(labels, classes: 4, Self.config(strategy, parts: parts, seed: 5))
                 let plan = try Self.plan(labels, classes: 4,
                                          Self.config(strategy, parts: parts, seed: 5, overlap: ratio))
-                #expect(plan.own == plain.own, "overlap does not change the parts themselves")
+                #expect(plan.allOwn == plain.allOwn, "overlap does not change the parts themselves")
                 for part in 0..<parts {
-                    let next = plan.own[(part + 1) % parts]
+                    let next = plan.allOwn[(part + 1) % parts]
                     let copies = parts == 1 ? 0 : Int((ratio * Double(next.count) * (1 + 1e-9)).rounded(.down))
-                    #expect(plan.parts[part] == plan.own[part] + next.prefix(copies), "\(strategy) part \(part)")
-                    #expect(plan.classCounts[part].reduce(0, +) == plan.parts[part].count)
+                    #expect(plan.allParts[part] == plan.allOwn[part] + next.prefix(copies),
+                            "\(strategy) part \(part)")
+                    #expect(plan.classCounts[part] == PartitionPlan.histogram(
+                        plan.allParts[part], classOf: labels.map { Int32($0) }, classes: 4))
+                    #expect(plan.outputSizes[part] == plan.allParts[part].count)
                 }
             }
         }
@@ -154,16 +163,16 @@ struct PartitionPlanTests {
             let config = Self.config(strategy, parts: 4, seed: 11, overlap: 0.2, holdout: 0.1)
             let a = try Self.plan(labels, classes: 5, config)
             let b = try Self.plan(labels, classes: 5, config)
-            #expect(a.parts == b.parts && a.test == b.test && a.partitionObject() == b.partitionObject())
+            #expect(a.allParts == b.allParts && a.test == b.test && a.partitionObject() == b.partitionObject())
             var other = config
             other.seed = 12
             let c = try Self.plan(labels, classes: 5, other)
             #expect(c.test != a.test, "the held-out split depends on the seed")
-            if strategy.isSeeded { #expect(c.own != a.own, "\(strategy) depends on the seed") }
+            if strategy.isSeeded { #expect(c.allOwn != a.allOwn, "\(strategy) depends on the seed") }
             // Every participant computes the same plan whatever its own index.
             var participant = config
             participant.partIndex = 3
-            #expect(try Self.plan(labels, classes: 5, participant).parts == a.parts)
+            #expect(try Self.plan(labels, classes: 5, participant).allParts == a.allParts)
         }
     }
 
@@ -171,15 +180,15 @@ struct PartitionPlanTests {
         let labels = Self.labels(10, classes: 2, seed: 1)
         let a = try Self.plan(labels, classes: 2, Self.config(.sequential, parts: 3, seed: 1))
         let b = try Self.plan(labels, classes: 2, Self.config(.sequential, parts: 3, seed: 99))
-        #expect(a.own == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]])
-        #expect(b.own == a.own)
+        #expect(a.allOwn == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]])
+        #expect(b.allOwn == a.allOwn)
     }
 
-    @Test func rowsOfASeededPartFollowOnePermutation() throws {
+    @Test func rowsOfASeededPartComeInASeededOrder() throws {
         // Sorted by class, as many files are: the first rows of a part (what overlap copies) are still a mix.
         let labels = (0..<300).map { Double($0 / 100) }
         let plan = try Self.plan(labels, classes: 3, Self.config(.stratified, parts: 2, seed: 8))
-        for part in plan.own {
+        for part in plan.allOwn {
             #expect(part != part.sorted(), "a seeded order, not input order")
             let firstClasses = Set(part.prefix(30).map { Int(labels[$0]) })
             #expect(firstClasses.count == 3, "the first rows of a part mix the classes")
@@ -200,7 +209,7 @@ struct PartitionPlanTests {
             config.overlapRatio = 0.5
             let plan = try PartitionPlan(labels: labels, task: .regression, classes: [], config: config)
             #expect(plan.test.count == 8 && plan.train.count == 32)
-            #expect(plan.own.map(\.count) == [11, 11, 10])
+            #expect(plan.allOwn.map(\.count) == [11, 11, 10])
             #expect(plan.classCounts.allSatisfy { $0.isEmpty })
             #expect(plan.partitionObject()["class_counts"] == nil)
         }
@@ -221,7 +230,7 @@ struct PartitionPlanTests {
         }
         for strategy in [Strategy.random, .sequential, .stratified] {
             let plan = try Self.plan(labels, classes: 3, Self.config(strategy, parts: 4, seed: 1, minSamples: 25))
-            #expect(plan.own.allSatisfy { $0.count == 25 })
+            #expect(plan.allOwn.allSatisfy { $0.count == 25 })
         }
     }
 
@@ -229,7 +238,7 @@ struct PartitionPlanTests {
         // Classes of sizes 10, 20, 30 into 3 parts: one class each, so part 0 gets 10 rows.
         let labels = (0..<60).map { Double($0 < 10 ? 0 : $0 < 30 ? 1 : 2) }
         let ok = try Self.plan(labels, classes: 3, Self.config(.labelSkew, parts: 3, seed: 1, minSamples: 10))
-        #expect(ok.own.map(\.count) == [10, 20, 30])
+        #expect(ok.allOwn.map(\.count) == [10, 20, 30])
         #expect(throws: PartitionError.partBelowMinimum(part: 0, size: 10, minSamples: 11)) {
             try Self.plan(labels, classes: 3, Self.config(.labelSkew, parts: 3, seed: 1, minSamples: 11))
         }
@@ -245,9 +254,9 @@ struct PartitionPlanTests {
         #expect(object["alpha"] == 0.5 && object["self_balancing"] == false && object["draws"] == 1)
         #expect(object["overlap_ratio"] == 0.1 && object["holdout"] == 0.2 && object["take"] == "train")
         #expect(object["min_samples"] == 0 && object["train_size"] == 48 && object["test_size"] == 12)
-        #expect(object["sizes"] == .ints(plan.parts.map(\.count)))
+        #expect(object["sizes"] == .ints(plan.allParts.map(\.count)))
         #expect(object["class_counts"] == .array(plan.classCounts.map { .ints($0) }))
-        #expect(plan.rows == plan.parts[2])
+        #expect(plan.rows == plan.allParts[2])
 
         var test = Self.config(.nonIID, parts: 3, index: 2, seed: 42, holdout: 0.2)
         test.take = .test
@@ -259,6 +268,7 @@ struct PartitionPlanTests {
 
     @Test func nonContiguousClassValuesAreIndexedBySortedPosition() {
         #expect(PartitionPlan.classIndices([5, -1, 2.5, 5], classes: [-1, 2.5, 5]) == [2, 0, 1, 2])
+        #expect(PartitionPlan.classIndices([], classes: []) == [])
         #expect(PartitionPlan.classIndices([0, 2, 1], classes: [0, 1, 2]) == [0, 2, 1])
     }
 }
