@@ -6,24 +6,16 @@ import Shared
 struct TrainCaps: Sendable, Equatable {
     /// Most trees one random forest may grow (`TRAIN_MAX_TREES`, default 1000).
     var maxTrees: Int
-    /// Deepest tree a forest may grow; `max_depth` 0 (unlimited) is bounded by this too (`TRAIN_MAX_DEPTH`, 64).
+    /// Deepest tree a forest may grow; `max_depth` 0 (unlimited) is bounded by this too (`TRAIN_MAX_DEPTH`, 64;
+    /// `Int.max` when the operator set 0, no cap).
     var maxDepth: Int
     /// Most sample visits in one fit: epochs × rows for the neural network and linear regression
     /// (`TRAIN_MAX_EPOCH_SAMPLES`, default 2,000,000,000).
     var maxEpochSamples: Int
-    /// Widest hidden layer of a neural network (`TRAIN_MAX_LAYER_SIZE`, default 4096).
+    /// Widest layer (inputs, hidden or outputs) of a neural network (`TRAIN_MAX_LAYER_SIZE`, default 4096).
     var maxLayerSize: Int
     /// Most trainable parameters of a neural network (`TRAIN_MAX_PARAMETERS`, default 50,000,000).
     var maxParameters: Int
-
-    /// The settings keys, each with its default, in the order `--help` lists them.
-    static let keys: [(key: String, defaultValue: Int, meaning: String)] = [
-        ("TRAIN_MAX_TREES", 1000, "most trees in one random forest"),
-        ("TRAIN_MAX_DEPTH", 64, "deepest random-forest tree (max_depth 0 means this)"),
-        ("TRAIN_MAX_EPOCH_SAMPLES", 2_000_000_000, "most epochs × rows in one fit"),
-        ("TRAIN_MAX_LAYER_SIZE", 4096, "widest neural-network layer"),
-        ("TRAIN_MAX_PARAMETERS", 50_000_000, "most neural-network parameters"),
-    ]
 
     init(maxTrees: Int = 1000, maxDepth: Int = 64, maxEpochSamples: Int = 2_000_000_000,
          maxLayerSize: Int = 4096, maxParameters: Int = 50_000_000) {
@@ -36,29 +28,15 @@ struct TrainCaps: Sendable, Equatable {
 
     static let defaults = TrainCaps()
 
-    /// Caps from settings values (key → text); a missing key keeps its default, a bad value is exit 78
-    /// naming key and value.
-    init(settings: [String: String]) throws(ConfigError) {
-        func read(_ key: String, _ fallback: Int) throws(ConfigError) -> Int {
-            guard let text = settings[key] else { return fallback }
-            let trimmed = text.trimmingSpaces
-            guard let value = Int(trimmed.replacingUnderscores), value >= 1 else {
-                throw ConfigError(key: key, value: text, expected: "a positive integer")
-            }
-            return value
-        }
+    /// The caps the operator set (flag > environment > `.env` > default; a bad value is exit 78 naming the
+    /// key). `TRAIN_MAX_DEPTH=0` means no cap on depth, kept here as `Int.max`.
+    init(settings: Settings) throws {
+        let depth = try settings.int(.trainMaxDepth)
         self.init(
-            maxTrees: try read("TRAIN_MAX_TREES", 1000),
-            maxDepth: try read("TRAIN_MAX_DEPTH", 64),
-            maxEpochSamples: try read("TRAIN_MAX_EPOCH_SAMPLES", 2_000_000_000),
-            maxLayerSize: try read("TRAIN_MAX_LAYER_SIZE", 4096),
-            maxParameters: try read("TRAIN_MAX_PARAMETERS", 50_000_000))
+            maxTrees: try settings.int(.trainMaxTrees),
+            maxDepth: depth == 0 ? Int.max : depth,
+            maxEpochSamples: try settings.int(.trainMaxEpochSamples),
+            maxLayerSize: try settings.int(.trainMaxLayerSize),
+            maxParameters: try settings.int(.trainMaxParameters))
     }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-    fileprivate var replacingUnderscores: String { String(filter { $0 != "_" }) }
 }

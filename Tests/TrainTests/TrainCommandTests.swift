@@ -6,5 +6,42 @@ struct TrainCommandTests {
     @Test func declarationIsComplete() {
         #expect(Train.command.name == "prty-train")
         #expect(!Train.command.examples.isEmpty)
+        #expect(Train.command.defaultSubcommand == "fit")
+        #expect(Train.command.subcommands.map(\.name) == ["fit", "aggregate", "evaluate", "predict"])
+        for sub in Train.command.subcommands { #expect(!sub.examples.isEmpty, "\(sub.name) has no example") }
+    }
+
+    @Test func flagsOverrideSingleFields() throws {
+        let outcome = try Arguments.parse(
+            ["--task", "{}", "--model-type", "neural_network", "--hidden-sizes", "16, 8", "--epochs", "3",
+             "--batch-size", "4", "--learning-rate", "0.5", "--optimizer", "adam", "--seed", "18446744073709551615",
+             "--validation-fraction", "0.1"],
+            for: Train.command)
+        guard case .run(let arguments) = outcome else {
+            Issue.record("expected a run")
+            return
+        }
+        let task = try Fit.applyFlags(arguments, to: .empty)
+        let config = try TrainConfig(task, caps: .defaults)
+        #expect(config.network?.hidden == [16, 8])
+        #expect(config.training?.epochs == 3 && config.training?.batchSize == 4)
+        #expect(config.training?.optimizer.kind == .adam && config.training?.optimizer.learningRate == 0.5)
+        #expect(config.seed == UInt64.max)
+        #expect(config.validationFraction == 0.1)
+    }
+
+    @Test(arguments: [
+        ["--hidden-sizes", "16,x"], ["--epochs", "0"], ["--learning-rate", "2"], ["--seed", "-1"],
+        ["--optimizer", "lbfgs"], ["--validation-fraction", "0.95"],
+    ])
+    func badFlagValuesAreUsageErrors(words: [String]) throws {
+        do {
+            let outcome = try Arguments.parse(words, for: Train.command)
+            guard case .run(let arguments) = outcome else { return }
+            _ = try Fit.applyFlags(arguments, to: .empty)
+            Issue.record("\(words) was accepted")
+        } catch let error as UsageError {
+            #expect(error.message.contains(words[0]) || error.message.contains(words[1]))
+        }
     }
 }

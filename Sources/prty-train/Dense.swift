@@ -1,0 +1,114 @@
+/// The dense-layer kernels of the neural network, over raw row-major buffers. They allocate nothing, and every
+/// sum is taken in one fixed order (blocks of four, then the rest), so the same inputs give the same bits on
+/// every run. The innermost loops run over contiguous memory so the compiler vectorises them.
+enum Dense {
+    /// `out[r×n] = input[r×k] · weights[k×n] + bias[n]`.
+    static func forward(
+        _ input: UnsafePointer<Double>, rows: Int, inputs k: Int,
+        weights: UnsafePointer<Double>, bias: UnsafePointer<Double>, outputs n: Int,
+        into out: UnsafeMutablePointer<Double>
+    ) {
+        for row in 0..<rows {
+            let o = out + row * n
+            let a = input + row * k
+            o.update(from: bias, count: n)
+            var p = 0
+            while p + 4 <= k {
+                let a0 = a[p], a1 = a[p + 1], a2 = a[p + 2], a3 = a[p + 3]
+                let w0 = weights + p * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n
+                for j in 0..<n { o[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j] }
+                p += 4
+            }
+            while p < k {
+                let a0 = a[p]
+                let w0 = weights + p * n
+                for j in 0..<n { o[j] += a0 * w0[j] }
+                p += 1
+            }
+        }
+    }
+
+    /// `max(0, x)` in place.
+    static func relu(_ values: UnsafeMutablePointer<Double>, count: Int) {
+        for index in 0..<count where !(values[index] > 0) { values[index] = 0 }
+    }
+
+    /// `gradient[k×n] += input[r×k]ᵀ · delta[r×n]` and `biasGradient[n] += Σ_rows delta`.
+    static func accumulateGradients(
+        _ input: UnsafePointer<Double>, rows: Int, inputs k: Int,
+        delta: UnsafePointer<Double>, outputs n: Int,
+        weightGradient: UnsafeMutablePointer<Double>, biasGradient: UnsafeMutablePointer<Double>
+    ) {
+        for p in 0..<k {
+            let g = weightGradient + p * n
+            var row = 0
+            while row + 4 <= rows {
+                let a0 = input[row * k + p], a1 = input[(row + 1) * k + p]
+                let a2 = input[(row + 2) * k + p], a3 = input[(row + 3) * k + p]
+                if a0 != 0 || a1 != 0 || a2 != 0 || a3 != 0 {  // ReLU outputs are often zero four at a time
+                    let d0 = delta + row * n, d1 = d0 + n, d2 = d1 + n, d3 = d2 + n
+                    for j in 0..<n { g[j] += a0 * d0[j] + a1 * d1[j] + a2 * d2[j] + a3 * d3[j] }
+                }
+                row += 4
+            }
+            while row < rows {
+                let a0 = input[row * k + p]
+                let d0 = delta + row * n
+                for j in 0..<n { g[j] += a0 * d0[j] }
+                row += 1
+            }
+        }
+        var row = 0
+        while row + 4 <= rows {
+            let d0 = delta + row * n, d1 = d0 + n, d2 = d1 + n, d3 = d2 + n
+            for j in 0..<n { biasGradient[j] += d0[j] + d1[j] + d2[j] + d3[j] }
+            row += 4
+        }
+        while row < rows {
+            let d0 = delta + row * n
+            for j in 0..<n { biasGradient[j] += d0[j] }
+            row += 1
+        }
+    }
+
+    /// The delta of the layer below through ReLU:
+    /// `below[r×k] = (delta[r×n] · weights[k×n]ᵀ) ⊙ 1[activation > 0]`, where `activation[r×k]` is that
+    /// layer's ReLU output (so a unit that was off passes no gradient).
+    static func backPropagate(
+        _ delta: UnsafePointer<Double>, rows: Int, outputs n: Int,
+        weights: UnsafePointer<Double>, activation: UnsafePointer<Double>, inputs k: Int,
+        into below: UnsafeMutablePointer<Double>
+    ) {
+        for row in 0..<rows {
+            let d = delta + row * n
+            let h = activation + row * k
+            let b = below + row * k
+            for p in 0..<k {
+                guard h[p] > 0 else {
+                    b[p] = 0
+                    continue
+                }
+                b[p] = dot(d, weights + p * n, count: n)
+            }
+        }
+    }
+
+    /// Σ x[i]·y[i] with four running sums (fixed order), so long rows vectorise.
+    @inline(__always)
+    static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        while i + 4 <= count {
+            s0 += x[i] * y[i]
+            s1 += x[i + 1] * y[i + 1]
+            s2 += x[i + 2] * y[i + 2]
+            s3 += x[i + 3] * y[i + 3]
+            i += 4
+        }
+        while i < count {
+            s0 += x[i] * y[i]
+            i += 1
+        }
+        return (s0 + s1) + (s2 + s3)
+    }
+}

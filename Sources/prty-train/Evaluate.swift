@@ -1,0 +1,44 @@
+import Shared
+
+/// `prty-train evaluate --model FILE < dataset`: the model's loss and accuracy (R² for regression) on a
+/// labelled dataset, e.g. the held-out test part.
+struct Evaluate {
+    static let command = Command(
+        "evaluate", summary: "score a model update or aggregate on the labelled dataset on stdin",
+        options: [
+            Option("model", short: "m", value: .single("FILE"), help: "the model update or aggregate to score",
+                   completion: .file),
+        ],
+        examples: ["prty-partition --task task.json --take test | prty-train evaluate --model global.json"],
+        discussion: """
+            Prints {"samples": n, "metric": "accuracy", "accuracy": x, "loss": y} for a classifier (loss is \
+            the mean cross-entropy) or {"samples", "metric": "r2", "r2", "loss"} for regression (loss is the \
+            mean squared error).
+            """)
+
+    let modelPath: String
+
+    init(_ invocation: Invocation) throws {
+        guard let path = invocation.arguments.value("model") else {
+            throw UsageError("evaluate needs --model FILE (a model update or an aggregate)")
+        }
+        modelPath = path
+    }
+
+    func run() throws {
+        let document = try ModelDocument.load(path: modelPath)
+        let dataset = try DatasetReader.read(try Input.standardInput(what: "a dataset"))
+        Tool.writeStdout(try Self.evaluate(document, on: dataset, source: modelPath).serialized() + "\n")
+    }
+
+    static func evaluate(_ document: ModelDocument, on dataset: Dataset, source: String) throws -> JSON {
+        try Fit.checkData(dataset)
+        let model = try LoadedModel(document, dataset: dataset, source: source)
+        let metrics = try model.evaluate(dataset)
+        let metric = model.task == .classification ? "accuracy" : "r2"
+        var result: [String: JSON] = ["samples": .int(dataset.count), "metric": .string(metric),
+                                      "loss": .double(metrics.loss)]
+        result[metric] = .double(metrics.accuracy)
+        return .object(result)
+    }
+}

@@ -1,0 +1,34 @@
+import Shared
+
+/// Everything prty-train reports, each mapped to DESIGN.md's exit statuses: a task config that cannot run is
+/// 64, data that does not fit the task is 65, training that fails on its own (divergence, the deadline) is 1.
+enum TrainError: ExitStatusError, Equatable {
+    /// The task config (or a flag) asks for something invalid: exit 64.
+    case config(String)
+    /// The dataset or a model document does not fit: exit 65.
+    case data(String)
+    /// The loss became NaN or infinite.
+    case diverged(epoch: Int, batch: Int, learningRate: Double)
+    /// `--deadline` passed before training finished.
+    case deadline(limit: String, epoch: Int, epochs: Int)
+
+    var description: String {
+        switch self {
+        case .config(let message), .data(let message): message
+        case .diverged(let epoch, let batch, let learningRate):
+            "training diverged at epoch \(epoch), batch \(batch): the loss is no longer a finite number; "
+                + "lower train_config.learning_rate (now \(NumberFormat.shortest(learningRate))) and try again"
+        case .deadline(let limit, let epoch, let epochs):
+            "training did not finish within the deadline of \(limit) (stopped in epoch \(epoch) of \(epochs)); "
+                + "raise --deadline or ask for fewer epochs"
+        }
+    }
+
+    var exitStatus: ExitStatus {
+        switch self {
+        case .config: .usage
+        case .data: .dataError
+        case .diverged, .deadline: .failure
+        }
+    }
+}

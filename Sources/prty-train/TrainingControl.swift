@@ -1,0 +1,35 @@
+import Foundation
+import Shared
+
+/// What a training loop polls between batches: SIGINT/SIGTERM (`Interruption`, exit 130) and `--deadline`
+/// (exit 1). Polling is an atomic load and a vDSO clock read, so it costs nothing next to a batch.
+struct TrainingControl: Sendable {
+    /// When training must have finished, on the monotonic clock; `nil` for no deadline.
+    var deadline: Double?
+    /// The deadline as the operator wrote it, for the message.
+    var deadlineText: String
+
+    static let unlimited = TrainingControl(deadline: nil, deadlineText: "")
+
+    /// A deadline `seconds` from now.
+    static func within(seconds: Double, text: String) -> TrainingControl {
+        TrainingControl(deadline: Monotonic.seconds() + seconds, deadlineText: text)
+    }
+
+    /// Throws once a signal has arrived or the deadline has passed.
+    func check(epoch: Int, epochs: Int) throws {
+        try Interruption.check()
+        if let deadline, Monotonic.seconds() > deadline {
+            throw TrainError.deadline(limit: deadlineText, epoch: epoch, epochs: epochs)
+        }
+    }
+}
+
+/// Seconds on CLOCK_MONOTONIC: for durations, never for dates.
+enum Monotonic {
+    static func seconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}
