@@ -26,7 +26,8 @@ struct Allocation: Sendable, Equatable {
 
     /// `total` in `buckets` near-equal counts, the first `total % buckets` one larger.
     static func even(_ total: Int, into buckets: Int) -> [Int] {
-        let base = total / buckets, extra = total % buckets
+        let base = total / buckets
+        let extra = total % buckets
         return (0..<buckets).map { base + ($0 < extra ? 1 : 0) }
     }
 
@@ -34,7 +35,8 @@ struct Allocation: Sendable, Equatable {
     /// vector (`groupOf[row]`, or group 0 for all rows when `groupOf` is nil), in input order.
     func deal(rows: Int, groupOf: [Int32]?, skip: [Bool]?, using random: inout SeededRandom) -> [Int32] {
         // One flat vector, group after group, each a run starting at starts[group].
-        var starts = [Int](), total = 0
+        var starts = [Int]()
+        var total = 0
         for group in counts {
             starts.append(total)
             total += group.reduce(0, +)
@@ -53,7 +55,8 @@ struct Allocation: Sendable, Equatable {
         }
         var result = [Int32](repeating: -1, count: rows)
         var next = starts
-        let groups = groupOf ?? [], skipped = skip ?? []
+        let groups = groupOf ?? []
+        let skipped = skip ?? []
         result.withUnsafeMutableBufferPointer { result in
             vector.withUnsafeBufferPointer { vector in
                 groups.withUnsafeBufferPointer { groups in

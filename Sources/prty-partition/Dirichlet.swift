@@ -24,8 +24,9 @@ enum Dirichlet {
 
     /// One draw from Dirichlet(alpha, …, alpha).
     static func sample(alpha: Double, count: Int, using random: inout SeededRandom) -> [Double] {
-        proportions(logWeights: logWeights(alpha: alpha, count: count, using: &random),
-                    allowed: Array(repeating: true, count: count))
+        proportions(
+            logWeights: logWeights(alpha: alpha, count: count, using: &random),
+            allowed: Array(repeating: true, count: count))
     }
 
     /// Flower's algorithm, as counts: for each class in `classes` order, draw p ~ Dir(alpha); with `selfBalancing`,
@@ -53,7 +54,8 @@ enum Dirichlet {
                 }
                 let p = proportions(logWeights: logs, allowed: allowed)
                 var pieces = [Int](repeating: 0, count: parts)
-                var start = 0, cumulative = 0.0
+                var start = 0
+                var cumulative = 0.0
                 // numpy: (cumsum(p) * n).astype(int), the last cut being n itself. Here the rest goes to the last part
                 // with a share above 0: in Flower a part with p_j = 0 in last place can still get a row or two
                 // when the cumulative sum of the others rounds to 0.99999…, breaking the self-balancing rule.

@@ -15,8 +15,10 @@ enum Holdout {
     }
 
     /// Splits rows `0..<rows` whose groups (`groupOf`, nil for one group) have `groupSizes` rows.
-    static func split(rows: Int, groupOf: [Int32]?, groupSizes: [Int], fraction: Double,
-                      using random: inout SeededRandom) -> Split {
+    static func split(
+        rows: Int, groupOf: [Int32]?, groupSizes: [Int], fraction: Double,
+        using random: inout SeededRandom
+    ) -> Split {
         let testCount = min(Int((fraction * Double(rows)).rounded()), rows)
         let quotas = quotas(testCount, sizes: groupSizes, total: rows)
         guard testCount > 0 else { return Split(isTest: nil, test: [], testCounts: quotas) }

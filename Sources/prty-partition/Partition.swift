@@ -7,26 +7,33 @@ enum Partition {
     static let command = Command(
         "prty-partition", summary: "split a Dataset into disjoint parts from one seed and write one part",
         options: [
-            Option("task", value: .single("FILE|JSON"),
-                   help: "FL task (or its config): reads partition_config and the seed", completion: .file),
-            Option("strategy", value: .single("NAME"),
-                   help: "random (iid), stratified, sequential, non_iid (dirichlet), label_skew; default random",
-                   completion: .choices(Strategy.names)),
+            Option(
+                "task", value: .single("FILE|JSON"),
+                help: "FL task (or its config): reads partition_config and the seed", completion: .file),
+            Option(
+                "strategy", value: .single("NAME"),
+                help: "random (iid), stratified, sequential, non_iid (dirichlet), label_skew; default random",
+                completion: .choices(Strategy.names)),
             Option("parts", value: .single("N"), help: "total_parts: how many parts (default 1)"),
             Option("index", value: .single("I"), help: "part_index: which part to write, 0...N-1 (default 0)"),
             Option("alpha", value: .single("A"), help: "Dirichlet concentration for non_iid (> 0; lower = more skew)"),
-            Option("min-samples", value: .single("N"),
-                   help: "min_samples: least rows every part must get, else an error (default 0)"),
-            Option("overlap", value: .single("R"),
-                   help: "overlap_ratio in [0, 1]: part i also gets the first floor(R*|part i+1|) rows of part i+1"),
+            Option(
+                "min-samples", value: .single("N"),
+                help: "min_samples: least rows every part must get, else an error (default 0)"),
+            Option(
+                "overlap", value: .single("R"),
+                help: "overlap_ratio in [0, 1]: part i also gets the first floor(R*|part i+1|) rows of part i+1"),
             Option("self-balancing", help: "non_iid: stop giving rows to parts above the average size (Flower's)"),
-            Option("seed", value: .single("N"),
-                   help: "the seed (default: the task's seed, else SHA-256 of its session_id, else 0)"),
-            Option("holdout", value: .single("FRACTION"),
-                   help: "hold out this fraction as a test set (stratified) before partitioning"),
-            Option("take", value: .single("train|test"),
-                   help: "write a training part (default) or the held-out test set",
-                   completion: .choices(Take.allCases.map(\.rawValue))),
+            Option(
+                "seed", value: .single("N"),
+                help: "the seed (default: the task's seed, else SHA-256 of its session_id, else 0)"),
+            Option(
+                "holdout", value: .single("FRACTION"),
+                help: "hold out this fraction as a test set (stratified) before partitioning"),
+            Option(
+                "take", value: .single("train|test"),
+                help: "write a training part (default) or the held-out test set",
+                completion: .choices(Take.allCases.map(\.rawValue))),
             Option("stats", help: "print every part's size, class counts and skew (JSON) instead of the data"),
             Option("human", help: "with --stats: a table for people"),
         ],

@@ -17,7 +17,8 @@ struct PartitionCommand {
         human = arguments.flag("human")
         if human && !stats { throw PartitionError.humanNeedsStats }
         // Timing events are debug-level: silent for people, present in the NDJSON a runner or benchmark reads.
-        log = invocation.log.format == .json
+        log =
+            invocation.log.format == .json
             ? Log(tool: invocation.log.tool, format: .json, minimum: .debug) : invocation.log
         if config.strategy != .nonIID {
             if config.alpha != nil { log.warning("ignored", "alpha is used only by non_iid; ignoring it") }
@@ -49,16 +50,20 @@ struct PartitionCommand {
         Tool.writeStdout(output)
         let written = clock.now
         if config.take == .train, plan.outputSizes[config.partIndex] == 0 {
-            log.warning("empty_part", "part \(config.partIndex) of \(config.totalParts) is empty "
-                + "(\(plan.trainCount) training samples); use fewer parts or another strategy")
+            log.warning(
+                "empty_part",
+                "part \(config.partIndex) of \(config.totalParts) is empty "
+                    + "(\(plan.trainCount) training samples); use fewer parts or another strategy")
         }
         func seconds(_ duration: Duration) -> JSON {
             .double(Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18)
         }
-        log.debug("timing", "parsed, partitioned and wrote \(dataset.count) samples", [
-            "samples": .int(dataset.count), "rows_written": .int(rows.count),
-            "parse_s": seconds(parsed - start), "partition_s": seconds(planned - parsed),
-            "write_s": seconds(written - planned),
-        ])
+        log.debug(
+            "timing", "parsed, partitioned and wrote \(dataset.count) samples",
+            [
+                "samples": .int(dataset.count), "rows_written": .int(rows.count),
+                "parse_s": seconds(parsed - start), "partition_s": seconds(planned - parsed),
+                "write_s": seconds(written - planned),
+            ])
     }
 }

@@ -49,9 +49,10 @@ struct PartitionPlan: Sendable {
 
         let root = SeededRandom(seed: config.seed)
         var holdoutRandom = root.derived(1)
-        let split = Holdout.split(rows: count, groupOf: classification ? classOf : nil,
-                                  groupSizes: classification ? classSizes : [count], fraction: config.holdout,
-                                  using: &holdoutRandom)
+        let split = Holdout.split(
+            rows: count, groupOf: classification ? classOf : nil,
+            groupSizes: classification ? classSizes : [count], fraction: config.holdout,
+            using: &holdoutRandom)
         test = split.test
         trainCount = count - split.test.count
         testClassCounts = classification ? split.testCounts : []
@@ -78,12 +79,16 @@ struct PartitionPlan: Sendable {
         {
             throw .partBelowMinimum(part: smallest, size: sizes[smallest], minSamples: config.minSamples)
         }
-        let partOf = allocation.deal(rows: count, groupOf: byClass ? classOf : nil, skip: split.isTest,
-                                     using: &assignRandom)
+        let partOf = allocation.deal(
+            rows: count, groupOf: byClass ? classOf : nil, skip: split.isTest,
+            using: &assignRandom)
         (byPart, starts) = Self.bucket(partOf, sizes: sizes)
         overlapCounts = (0..<partCount).map { part in
-            partCount == 1 ? 0 : PartitionConfig.overlapCount(ratio: config.overlapRatio,
-                                                              size: sizes[(part + 1) % partCount])
+            partCount == 1
+                ? 0
+                : PartitionConfig.overlapCount(
+                    ratio: config.overlapRatio,
+                    size: sizes[(part + 1) % partCount])
         }
         guard classification else {
             classCounts = (0..<partCount).map { _ in [] }
@@ -105,8 +110,10 @@ struct PartitionPlan: Sendable {
         }
         for part in 0..<partCount where overlapCounts[part] > 0 {
             let next = (part + 1) % partCount
-            for row in Self.prefix(byPart[starts[next]..<starts[next + 1]], overlapCounts[part], part: next,
-                                   config: config) {
+            for row in Self.prefix(
+                byPart[starts[next]..<starts[next + 1]], overlapCounts[part], part: next,
+                config: config)
+            {
                 counts[part][Int(classOf[row])] += 1
             }
         }

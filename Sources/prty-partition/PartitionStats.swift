@@ -24,7 +24,8 @@ struct PartitionStats: Sendable {
 
     /// ½ Σ |p_k − q_k| between the distributions the two count vectors describe; nil when either is empty.
     static func totalVariation(_ counts: [Int], _ reference: [Int]) -> Double? {
-        let total = counts.reduce(0, +), referenceTotal = reference.reduce(0, +)
+        let total = counts.reduce(0, +)
+        let referenceTotal = reference.reduce(0, +)
         guard total > 0, referenceTotal > 0, counts.count == reference.count else { return nil }
         var sum = 0.0
         for (count, expected) in zip(counts, reference) {
@@ -98,13 +99,16 @@ struct PartitionStats: Sendable {
                 let pad = String(repeating: " ", count: widths[column] - text.count)
                 return column == 0 ? text + pad : pad + text
             }
-            lines.append(cells.joined(separator: "  ").replacingOccurrences(of: " +$", with: "",
-                                                                           options: .regularExpression))
+            lines.append(
+                cells.joined(separator: "  ").replacingOccurrences(
+                    of: " +$", with: "",
+                    options: .regularExpression))
         }
         if let skew {
             let whole = config.take == .test ? "test set" : "training set"
-            lines.append("skew \(String(format: "%.3f", skew)) (mean total-variation distance between each part's "
-                + "label mix and the \(whole)'s)")
+            lines.append(
+                "skew \(String(format: "%.3f", skew)) (mean total-variation distance between each part's "
+                    + "label mix and the \(whole)'s)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

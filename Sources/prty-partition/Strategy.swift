@@ -64,7 +64,8 @@ enum Strategy: String, Sendable, CaseIterable {
     static func stratified(_ classSizes: [Int], parts: Int) -> [[Int]] {
         var offset = 0
         return classSizes.map { size in
-            let base = size / parts, extra = size % parts
+            let base = size / parts
+            let extra = size % parts
             defer { offset = (offset + extra) % parts }
             return (0..<parts).map { part in base + ((part - offset + parts) % parts < extra ? 1 : 0) }
         }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// prty-partition as participants run it: one process per part, each computing the whole plan from the seed and
 /// writing its own part. Checked through the built binary: disjoint and covering parts, byte-identical output,
@@ -71,9 +71,11 @@ struct PartitionEndToEndTests {
 
     @Test func theSameInputGivesByteIdenticalOutput() throws {
         let input = Self.dataset(200, extra: #","feature_names":["id","x"],"source":{"cid":"QmX","format":"json"}"#)
-        for arguments in [["--strategy", "non_iid", "--alpha", "0.3", "--parts", "5", "--index", "2", "--seed", "9"],
-                          ["--strategy", "label_skew", "--parts", "2", "--index", "1", "--overlap", "0.5"],
-                          ["--holdout", "0.3", "--take", "test", "--seed", "1"], ["--stats", "--parts", "4"]] {
+        for arguments in [
+            ["--strategy", "non_iid", "--alpha", "0.3", "--parts", "5", "--index", "2", "--seed", "9"],
+            ["--strategy", "label_skew", "--parts", "2", "--index", "1", "--overlap", "0.5"],
+            ["--holdout", "0.3", "--take", "test", "--seed", "1"], ["--stats", "--parts", "4"],
+        ] {
             let first = try Self.run(arguments, stdin: input)
             let second = try Self.run(arguments, stdin: input)
             #expect(first.status == 0 && !first.stdout.isEmpty, "\(arguments): \(first.stderr)")
@@ -93,8 +95,11 @@ struct PartitionEndToEndTests {
         let fromTask = try Self.run(["--task", file.path], stdin: input)
         #expect(fromTask.status == 0, "\(fromTask.stderr)")
         let seed = Seeds.session(id: "session-7")
-        let explicit = try Self.run(["--strategy", "stratified", "--parts", "3", "--index", "1", "--seed",
-                                     String(seed)], stdin: input)
+        let explicit = try Self.run(
+            [
+                "--strategy", "stratified", "--parts", "3", "--index", "1", "--seed",
+                String(seed),
+            ], stdin: input)
         #expect(fromTask.stdout == explicit.stdout)
         // A later round of the same session gets the same part.
         let nextRound = try Self.run(["--task", task.replacingOccurrences(of: "\"r1\"", with: "\"r2\"")], stdin: input)
@@ -105,7 +110,8 @@ struct PartitionEndToEndTests {
     }
 
     @Test func metadataPassesThroughUnchanged() throws {
-        let input = Data(#"""
+        let input = Data(
+            #"""
             {"format":"prty.dataset/1","features":[[1],[2],[3],[4]],"labels":[0,1,0,1],"task":"classification",
              "classes":[0,1,2],"label_names":["a","b","c"],"feature_names":["f"],"source":{"cid":"QmY","format":"csv"}}
             """#.utf8)
@@ -134,8 +140,9 @@ struct PartitionEndToEndTests {
     }
 
     @Test func jsonLogsCarryATimingEvent() throws {
-        let result = try Self.run(["--log-format", "json", "--strategy", "random", "--parts", "2"],
-                                  stdin: Self.dataset(50))
+        let result = try Self.run(
+            ["--log-format", "json", "--strategy", "random", "--parts", "2"],
+            stdin: Self.dataset(50))
         #expect(result.status == 0)
         let event = try JSONParser.parse(result.lastErrorLine)
         #expect(event["event"] == "timing" && event["level"] == "debug" && event["samples"] == 50)
@@ -156,65 +163,85 @@ struct PartitionEndToEndTests {
     }
 
     static let refusals: [Refusal] = [
-        Refusal(arguments: ["--strategy", "non_iid", "--alpha", "0"], status: 64,
-                message: "alpha parameter must be positive for non-IID partitioning, got 0.000000"),
-        Refusal(arguments: ["--strategy", "dirichlet", "--alpha", "-0.5"], status: 64,
-                message: "alpha parameter must be positive for non-IID partitioning, got -0.500000"),
-        Refusal(arguments: ["--strategy", "non_iid"], status: 64,
-                message: "alpha parameter is required for non_iid partitioning; give --alpha (e.g. 0.5) or "
-                    + "partition_config.alpha"),
-        Refusal(arguments: ["--parts", "3", "--index", "3"], status: 64,
-                message: "part_index (--index) 3 is out of range for 3 parts; expected 0...2"),
+        Refusal(
+            arguments: ["--strategy", "non_iid", "--alpha", "0"], status: 64,
+            message: "alpha parameter must be positive for non-IID partitioning, got 0.000000"),
+        Refusal(
+            arguments: ["--strategy", "dirichlet", "--alpha", "-0.5"], status: 64,
+            message: "alpha parameter must be positive for non-IID partitioning, got -0.500000"),
+        Refusal(
+            arguments: ["--strategy", "non_iid"], status: 64,
+            message: "alpha parameter is required for non_iid partitioning; give --alpha (e.g. 0.5) or "
+                + "partition_config.alpha"),
+        Refusal(
+            arguments: ["--parts", "3", "--index", "3"], status: 64,
+            message: "part_index (--index) 3 is out of range for 3 parts; expected 0...2"),
         Refusal(arguments: ["--parts", "0"], status: 64, message: "total_parts (--parts) must be at least 1, got 0"),
-        Refusal(arguments: ["--parts", "two"], status: 64, message: "--parts expects an integer in any range, got 'two'"),
-        Refusal(arguments: ["--strategy", "shards"], status: 64,
-                message: "option --strategy must be one of random, iid, stratified, sequential, non_iid, dirichlet, "
-                    + "label_skew, got 'shards'"),
-        Refusal(arguments: ["--task", #"{"partition_config": {"strategy": "shards"}}"#], status: 64,
-                message: "unknown partition strategy 'shards'; known strategies: random, iid, stratified, sequential, "
-                    + "non_iid, dirichlet, label_skew"),
-        Refusal(arguments: ["--task", #"{"partition_config": {"parts": 2}}"#], status: 64,
-                message: "unknown key 'parts' in partition_config; known keys: strategy, total_parts, part_index, "
-                    + "alpha, min_samples, overlap_ratio, self_balancing, holdout"),
-        Refusal(arguments: ["--overlap", "2"], status: 64, message: "overlap_ratio (--overlap) must be in [0, 1], got 2"),
-        Refusal(arguments: ["--holdout", "1"], status: 64,
-                message: "holdout (--holdout) must be a fraction in [0, 1), got 1"),
-        Refusal(arguments: ["--take", "test"], status: 64,
-                message: "--take test needs a held-out set: give --holdout FRACTION (or partition_config.holdout) "
-                    + "above 0"),
-        Refusal(arguments: ["--take", "all"], status: 64, message: "option --take must be one of train, test, got 'all'"),
+        Refusal(
+            arguments: ["--parts", "two"], status: 64, message: "--parts expects an integer in any range, got 'two'"),
+        Refusal(
+            arguments: ["--strategy", "shards"], status: 64,
+            message: "option --strategy must be one of random, iid, stratified, sequential, non_iid, dirichlet, "
+                + "label_skew, got 'shards'"),
+        Refusal(
+            arguments: ["--task", #"{"partition_config": {"strategy": "shards"}}"#], status: 64,
+            message: "unknown partition strategy 'shards'; known strategies: random, iid, stratified, sequential, "
+                + "non_iid, dirichlet, label_skew"),
+        Refusal(
+            arguments: ["--task", #"{"partition_config": {"parts": 2}}"#], status: 64,
+            message: "unknown key 'parts' in partition_config; known keys: strategy, total_parts, part_index, "
+                + "alpha, min_samples, overlap_ratio, self_balancing, holdout"),
+        Refusal(
+            arguments: ["--overlap", "2"], status: 64, message: "overlap_ratio (--overlap) must be in [0, 1], got 2"),
+        Refusal(
+            arguments: ["--holdout", "1"], status: 64,
+            message: "holdout (--holdout) must be a fraction in [0, 1), got 1"),
+        Refusal(
+            arguments: ["--take", "test"], status: 64,
+            message: "--take test needs a held-out set: give --holdout FRACTION (or partition_config.holdout) "
+                + "above 0"),
+        Refusal(
+            arguments: ["--take", "all"], status: 64, message: "option --take must be one of train, test, got 'all'"),
         Refusal(arguments: ["--human"], status: 64, message: "--human formats the --stats table; add --stats"),
-        Refusal(arguments: ["--min-samples", "-2"], status: 64,
-                message: "min_samples (--min-samples) must be 0 or more, got -2"),
-        Refusal(arguments: ["--seed", "-1"], status: 64,
-                message: "--seed expects an integer in 0...18446744073709551615, got '-1'"),
-        Refusal(arguments: ["--parts", "4", "--min-samples", "16"], status: 64,
-                message: "min_samples 16 for each of 4 parts cannot be met: the training set has 60 samples (at most "
-                    + "15 per part); lower min_samples or use fewer parts"),
-        Refusal(arguments: ["--strategy", "non_iid", "--alpha", "0.01", "--parts", "4", "--min-samples", "14"],
-                status: 64,
-                message: "no Dirichlet(alpha=0.01) draw gave every part at least min_samples 14 samples in 10 draws ",
-                exact: false),
-        Refusal(arguments: ["--strategy", "label_skew", "--parts", "2", "--min-samples", "25"], status: 64,
-                message: "label_skew gives part 1 only 20 samples, below min_samples 25; lower min_samples, use "
-                    + "fewer parts, or use another strategy"),
-        Refusal(arguments: ["--strategy", "stratified"], input: "regression", status: 65,
-                message: "strategy stratified splits by class, but the dataset's task is regression (it has no "
-                    + "classes); use random or sequential, or give a classification dataset"),
-        Refusal(arguments: ["--strategy", "label_skew"], input: "regression", status: 65,
-                message: "strategy label_skew splits by class", exact: false),
+        Refusal(
+            arguments: ["--min-samples", "-2"], status: 64,
+            message: "min_samples (--min-samples) must be 0 or more, got -2"),
+        Refusal(
+            arguments: ["--seed", "-1"], status: 64,
+            message: "--seed expects an integer in 0...18446744073709551615, got '-1'"),
+        Refusal(
+            arguments: ["--parts", "4", "--min-samples", "16"], status: 64,
+            message: "min_samples 16 for each of 4 parts cannot be met: the training set has 60 samples (at most "
+                + "15 per part); lower min_samples or use fewer parts"),
+        Refusal(
+            arguments: ["--strategy", "non_iid", "--alpha", "0.01", "--parts", "4", "--min-samples", "14"],
+            status: 64,
+            message: "no Dirichlet(alpha=0.01) draw gave every part at least min_samples 14 samples in 10 draws ",
+            exact: false),
+        Refusal(
+            arguments: ["--strategy", "label_skew", "--parts", "2", "--min-samples", "25"], status: 64,
+            message: "label_skew gives part 1 only 20 samples, below min_samples 25; lower min_samples, use "
+                + "fewer parts, or use another strategy"),
+        Refusal(
+            arguments: ["--strategy", "stratified"], input: "regression", status: 65,
+            message: "strategy stratified splits by class, but the dataset's task is regression (it has no "
+                + "classes); use random or sequential, or give a classification dataset"),
+        Refusal(
+            arguments: ["--strategy", "label_skew"], input: "regression", status: 65,
+            message: "strategy label_skew splits by class", exact: false),
         Refusal(arguments: [], input: "malformed", status: 65, message: "", exact: false),
         Refusal(arguments: [], input: "empty", status: 65, message: "", exact: false),
     ]
 
     @Test(arguments: refusals)
     func badConfigurationsAreRefused(_ refusal: Refusal) throws {
-        let input: Data = switch refusal.input {
-        case "regression": Data(#"{"features":[[1],[2],[3]],"labels":[0.5,1.5,2.25]}"#.utf8)
-        case "malformed": Data(#"{"features":[[1],[2]],"labels":[0]"#.utf8)
-        case "empty": Data()
-        default: Self.dataset(60)
-        }
+        let input: Data =
+            switch refusal.input {
+            case "regression": Data(#"{"features":[[1],[2],[3]],"labels":[0.5,1.5,2.25]}"#.utf8)
+            case "malformed": Data(#"{"features":[[1],[2]],"labels":[0]"#.utf8)
+            case "empty": Data()
+            default: Self.dataset(60)
+            }
         let result = try Self.run(refusal.arguments, stdin: input)
         #expect(result.status == refusal.status, "\(result.stderr)")
         #expect(result.stdout.isEmpty)

@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_partition
 
 /// Counts in, rows out: every strategy's counts, and the one dealing pass that turns counts into parts.
@@ -23,8 +24,9 @@ struct AllocationTests {
 
     @Test func unshuffledDealsContiguousSlicesInInputOrder() {
         var random = SeededRandom(seed: 1)
-        let parts = Allocation(counts: [[3, 2, 2]], shuffled: false).deal(rows: 7, groupOf: nil, skip: nil,
-                                                                          using: &random)
+        let parts = Allocation(counts: [[3, 2, 2]], shuffled: false).deal(
+            rows: 7, groupOf: nil, skip: nil,
+            using: &random)
         #expect(parts == [0, 0, 0, 1, 1, 2, 2])
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Testing
+
 @testable import prty_partition
 
 /// non_iid: real Dirichlet(alpha) proportions (lower alpha, more skew), Flower's self-balancing rule, and
@@ -16,8 +17,9 @@ struct DirichletTests {
             var config = Plans.config(.nonIID, parts: 8, seed: seed, alpha: alpha)
             config.selfBalancing = selfBalancing
             let plan = try Plans.plan(labels, classes: 10, config)
-            let dataset = Dataset(features: [], width: 0, labels: labels, task: .classification,
-                                  classes: (0..<10).map(Double.init))
+            let dataset = Dataset(
+                features: [], width: 0, labels: labels, task: .classification,
+                classes: (0..<10).map(Double.init))
             total += try #require(PartitionStats(plan: plan, dataset: dataset).skew)
         }
         return total / Double(seeds.count)
@@ -70,7 +72,8 @@ struct DirichletTests {
             }
             return total / 20
         }
-        let with = try spread(true), without = try spread(false)
+        let with = try spread(true)
+        let without = try spread(false)
         #expect(with < without * 0.9, "size spread with self-balancing \(with), without \(without)")
     }
 
@@ -100,16 +103,19 @@ struct DirichletTests {
             _ = try Plans.plan(labels, classes: 2, config)
         } catch let error as PartitionError {
             #expect(error.exitStatus == .usage)
-            #expect(error.description.hasPrefix("no Dirichlet(alpha=0.01) draw gave every part at least min_samples 45 "
-                + "samples in 10 draws"))
+            #expect(
+                error.description.hasPrefix(
+                    "no Dirichlet(alpha=0.01) draw gave every part at least min_samples 45 "
+                        + "samples in 10 draws"))
         }
     }
 
     @Test func aSplitPointIsTheFloorOfTheCumulativeShare() throws {
         // Two parts, one class of 10 rows: the cut is ⌊p₀·10⌋, as numpy's astype(int) truncates.
         var random = SeededRandom(seed: 5)
-        let result = try Dirichlet.counts([10], parts: 2, alpha: 1, minSamples: 0, selfBalancing: false,
-                                          using: &random)
+        let result = try Dirichlet.counts(
+            [10], parts: 2, alpha: 1, minSamples: 0, selfBalancing: false,
+            using: &random)
         var replay = SeededRandom(seed: 5)
         let p = Dirichlet.sample(alpha: 1, count: 2, using: &replay)
         let cut = Int(p[0] * 10)

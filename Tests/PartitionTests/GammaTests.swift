@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Testing
+
 @testable import prty_partition
 
 /// The Gamma sampler against its known moments: mean = variance = shape (scale 1).
@@ -9,7 +10,8 @@ struct GammaTests {
     func meanAndVarianceMatchTheShape(shape: Double) {
         var random = SeededRandom(seed: 2024)
         let n = 200_000
-        var sum = 0.0, sumSquares = 0.0
+        var sum = 0.0
+        var sumSquares = 0.0
         for _ in 0..<n {
             let x = Gamma.sample(shape: shape, using: &random)
             #expect(x >= 0 && x.isFinite)
@@ -20,8 +22,9 @@ struct GammaTests {
         let variance = sumSquares / Double(n) - mean * mean
         // Five standard errors: SE(mean) = √(a/n); SE(variance) ≈ a·√((2 + 6/a)/n) (excess kurtosis 6/a).
         #expect(abs(mean - shape) < 5 * (shape / Double(n)).squareRoot(), "mean \(mean) for shape \(shape)")
-        #expect(abs(variance - shape) < 5 * shape * ((2 + 6 / shape) / Double(n)).squareRoot(),
-                "variance \(variance) for shape \(shape)")
+        #expect(
+            abs(variance - shape) < 5 * shape * ((2 + 6 / shape) / Double(n)).squareRoot(),
+            "variance \(variance) for shape \(shape)")
     }
 
     @Test func tinyShapesStayFiniteInLogSpace() {
@@ -33,7 +36,8 @@ struct GammaTests {
     }
 
     @Test func drawsAreDeterministic() {
-        var a = SeededRandom(seed: 77), b = SeededRandom(seed: 77)
+        var a = SeededRandom(seed: 77)
+        var b = SeededRandom(seed: 77)
         let first = (0..<50).map { _ in Gamma.sample(shape: 0.7, using: &a) }
         let second = (0..<50).map { _ in Gamma.sample(shape: 0.7, using: &b) }
         #expect(first == second)
@@ -43,8 +47,10 @@ struct GammaTests {
     @Test(arguments: [0.1, 1.0, 5.0])
     func dirichletMoments(alpha: Double) {
         var random = SeededRandom(seed: 9)
-        let k = 4, n = 50_000
-        var sum = [Double](repeating: 0, count: k), sumSquares = [Double](repeating: 0, count: k)
+        let k = 4
+        let n = 50_000
+        var sum = [Double](repeating: 0, count: k)
+        var sumSquares = [Double](repeating: 0, count: k)
         for _ in 0..<n {
             let p = Dirichlet.sample(alpha: alpha, count: k, using: &random)
             #expect(abs(p.reduce(0, +) - 1) < 1e-12)
@@ -67,8 +73,10 @@ struct GammaTests {
 struct ShuffleRowsTests {
     @Test(arguments: [0, 1, 2, 3, 10, 1000])
     func aPermutationAndDeterministic(count: Int) {
-        var a = SeededRandom(seed: UInt64(count) + 3), b = SeededRandom(seed: UInt64(count) + 3)
-        var rows = Array(0..<count), again = Array(0..<count)
+        var a = SeededRandom(seed: UInt64(count) + 3)
+        var b = SeededRandom(seed: UInt64(count) + 3)
+        var rows = Array(0..<count)
+        var again = Array(0..<count)
         a.shuffleRows(&rows)
         b.shuffleRows(&again)
         #expect(rows == again)
@@ -80,8 +88,10 @@ struct ShuffleRowsTests {
     /// overlap reads a neighbour's first rows without ordering all of them.
     @Test(arguments: [0, 1, 5, 99, 100])
     func aPrefixIsThePrefixOfTheFullShuffle(prefix: Int) {
-        var full = SeededRandom(seed: 8), partial = SeededRandom(seed: 8)
-        var rows = Array(0..<100), some = Array(0..<100)
+        var full = SeededRandom(seed: 8)
+        var partial = SeededRandom(seed: 8)
+        var rows = Array(0..<100)
+        var some = Array(0..<100)
         full.shuffleRows(&rows)
         partial.shuffleRows(&some, prefix: prefix)
         #expect(some.prefix(prefix) == rows.prefix(prefix))

@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_partition
 
 struct PartitionCommandTests {
@@ -7,8 +8,10 @@ struct PartitionCommandTests {
         #expect(Partition.command.name == "prty-partition")
         #expect(!Partition.command.examples.isEmpty)
         let names = Partition.command.options.map(\.long)
-        for flag in ["task", "strategy", "parts", "index", "alpha", "min-samples", "overlap", "self-balancing", "seed",
-                     "holdout", "take", "stats", "human"] {
+        for flag in [
+            "task", "strategy", "parts", "index", "alpha", "min-samples", "overlap", "self-balancing", "seed",
+            "holdout", "take", "stats", "human",
+        ] {
             #expect(names.contains(flag), "--\(flag) is declared")
         }
         #expect(Partition.command.options.first { $0.long == "strategy" }?.completion == .choices(Strategy.names))
@@ -40,7 +43,8 @@ struct PartitionCommandTests {
         #expect(fromTask.selfBalancing && fromTask.holdout == 0.2 && fromTask.seed == 7)
 
         let overridden = try Self.config(["--index", "0", "--alpha", "2", "--seed", "9", "--parts", "5"], task: task)
-        #expect(overridden.partIndex == 0 && overridden.alpha == 2 && overridden.seed == 9 && overridden.totalParts == 5)
+        #expect(
+            overridden.partIndex == 0 && overridden.alpha == 2 && overridden.seed == 9 && overridden.totalParts == 5)
         #expect(overridden.strategy == .nonIID && overridden.minSamples == 3)
     }
 
@@ -71,13 +75,16 @@ struct PartitionCommandTests {
     }
 
     @Test func messagesNameTheKeyAndTheWayOut() {
-        #expect(PartitionError.alphaNotPositive(0).description
-            == "alpha parameter must be positive for non-IID partitioning, got 0.000000")
-        #expect(PartitionError.partIndexOutOfRange(index: 3, parts: 3).description
-            == "part_index (--index) 3 is out of range for 3 parts; expected 0...2")
-        #expect(PartitionError.unknownStrategy("foo").description
-            == "unknown partition strategy 'foo'; known strategies: random, iid, stratified, sequential, non_iid, "
-            + "dirichlet, label_skew")
+        #expect(
+            PartitionError.alphaNotPositive(0).description
+                == "alpha parameter must be positive for non-IID partitioning, got 0.000000")
+        #expect(
+            PartitionError.partIndexOutOfRange(index: 3, parts: 3).description
+                == "part_index (--index) 3 is out of range for 3 parts; expected 0...2")
+        #expect(
+            PartitionError.unknownStrategy("foo").description
+                == "unknown partition strategy 'foo'; known strategies: random, iid, stratified, sequential, non_iid, "
+                + "dirichlet, label_skew")
         #expect(PartitionError.needsClasses(.stratified).exitStatus == .dataError)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Testing
+
 @testable import prty_partition
 
 /// Properties every plan must have, over many (samples, parts, classes, strategy, seed, overlap, holdout)
@@ -22,8 +23,10 @@ struct PartitionPlanTests {
         }
     }
 
-    static func config(_ strategy: Strategy, parts: Int, index: Int = 0, seed: UInt64, overlap: Double = 0,
-                       holdout: Double = 0, alpha: Double? = nil, minSamples: Int = 0) -> PartitionConfig {
+    static func config(
+        _ strategy: Strategy, parts: Int, index: Int = 0, seed: UInt64, overlap: Double = 0,
+        holdout: Double = 0, alpha: Double? = nil, minSamples: Int = 0
+    ) -> PartitionConfig {
         var config = PartitionConfig()
         config.strategy = strategy
         config.totalParts = parts
@@ -37,8 +40,9 @@ struct PartitionPlanTests {
     }
 
     static func plan(_ labels: [Double], classes: Int, _ config: PartitionConfig) throws -> PartitionPlan {
-        try PartitionPlan(labels: labels, task: .classification, classes: (0..<classes).map(Double.init),
-                          config: config)
+        try PartitionPlan(
+            labels: labels, task: .classification, classes: (0..<classes).map(Double.init),
+            config: config)
     }
 
     struct Case: CustomTestStringConvertible, Sendable {
@@ -51,8 +55,10 @@ struct PartitionPlanTests {
         for samples in [0, 1, 2, 5, 17, 100, 257] {
             for parts in [1, 2, 3, 7, 10] {
                 for classes in [1, 2, 3, 10] {
-                    cases.append(Case(samples: samples, parts: parts, classes: classes,
-                                      seed: UInt64(samples * 1000 + parts * 10 + classes)))
+                    cases.append(
+                        Case(
+                            samples: samples, parts: parts, classes: classes,
+                            seed: UInt64(samples * 1000 + parts * 10 + classes)))
                 }
             }
         }
@@ -75,12 +81,16 @@ struct PartitionPlanTests {
                 for row in plan.test { #expect(seen[row] == 0, "\(label): test row \(row) in a part") }
                 #expect(plan.train.count + plan.test.count == item.samples)
                 #expect(Set(plan.train).isDisjoint(with: plan.test))
-                #expect(plan.allOwn.count == item.parts && plan.allParts == plan.allOwn,
-                        "\(label): overlap 0 adds nothing")
+                #expect(
+                    plan.allOwn.count == item.parts && plan.allParts == plan.allOwn,
+                    "\(label): overlap 0 adds nothing")
                 #expect(plan.ownSizes == plan.allOwn.map(\.count) && plan.outputSizes == plan.ownSizes)
                 for (part, rows) in plan.allParts.enumerated() {
-                    #expect(plan.classCounts[part] == PartitionPlan.histogram(rows, classOf: classOf,
-                                                                              classes: item.classes))
+                    #expect(
+                        plan.classCounts[part]
+                            == PartitionPlan.histogram(
+                                rows, classOf: classOf,
+                                classes: item.classes))
                 }
                 // The test set is ⌊f·n⌉ rows, each class's share less than one row from its exact quota.
                 let testCount = Int((holdout * Double(item.samples)).rounded())
@@ -106,9 +116,14 @@ struct PartitionPlanTests {
                     let trainCounts = PartitionPlan.histogram(plan.train, classOf: classOf, classes: item.classes)
                     for (part, counts) in plan.classCounts.enumerated() {
                         let held = counts.indices.filter { counts[$0] > 0 }
-                        #expect(held.allSatisfy { LabelSkew.classes(ofPart: part, classes: item.classes,
-                                                                   parts: item.parts).contains($0) },
-                                "\(label): part \(part) holds classes \(held)")
+                        #expect(
+                            held.allSatisfy {
+                                LabelSkew.classes(
+                                    ofPart: part, classes: item.classes,
+                                    parts: item.parts
+                                ).contains($0)
+                            },
+                            "\(label): part \(part) holds classes \(held)")
                         if item.classes < item.parts { #expect(held.count <= 1) }
                     }
                     // Every class with rows belongs to some part, even when there are fewer classes than parts.
@@ -138,16 +153,20 @@ struct PartitionPlanTests {
         for strategy in Strategy.allCases {
             for parts in [1, 2, 3, 6] {
                 let plain = try Self.plan(labels, classes: 4, Self.config(strategy, parts: parts, seed: 5))
-                let plan = try Self.plan(labels, classes: 4,
-                                         Self.config(strategy, parts: parts, seed: 5, overlap: ratio))
+                let plan = try Self.plan(
+                    labels, classes: 4,
+                    Self.config(strategy, parts: parts, seed: 5, overlap: ratio))
                 #expect(plan.allOwn == plain.allOwn, "overlap does not change the parts themselves")
                 for part in 0..<parts {
                     let next = plan.allOwn[(part + 1) % parts]
                     let copies = parts == 1 ? 0 : Int((ratio * Double(next.count) * (1 + 1e-9)).rounded(.down))
-                    #expect(plan.allParts[part] == plan.allOwn[part] + next.prefix(copies),
-                            "\(strategy) part \(part)")
-                    #expect(plan.classCounts[part] == PartitionPlan.histogram(
-                        plan.allParts[part], classOf: labels.map { Int32($0) }, classes: 4))
+                    #expect(
+                        plan.allParts[part] == plan.allOwn[part] + next.prefix(copies),
+                        "\(strategy) part \(part)")
+                    #expect(
+                        plan.classCounts[part]
+                            == PartitionPlan.histogram(
+                                plan.allParts[part], classOf: labels.map { Int32($0) }, classes: 4))
                     #expect(plan.outputSizes[part] == plan.allParts[part].count)
                 }
             }
@@ -215,8 +234,9 @@ struct PartitionPlanTests {
         }
         for strategy in [Strategy.stratified, .nonIID, .labelSkew] {
             #expect(throws: PartitionError.needsClasses(strategy)) {
-                try PartitionPlan(labels: labels, task: .regression, classes: [],
-                                  config: Self.config(strategy, parts: 2, seed: 1))
+                try PartitionPlan(
+                    labels: labels, task: .regression, classes: [],
+                    config: Self.config(strategy, parts: 2, seed: 1))
             }
         }
     }
@@ -246,8 +266,9 @@ struct PartitionPlanTests {
 
     @Test func partitionObjectRecordsTheConfigurationAndEveryPart() throws {
         let labels = Self.labels(60, classes: 3, seed: 6)
-        let plan = try Self.plan(labels, classes: 3,
-                                 Self.config(.nonIID, parts: 3, index: 2, seed: 42, overlap: 0.1, holdout: 0.2))
+        let plan = try Self.plan(
+            labels, classes: 3,
+            Self.config(.nonIID, parts: 3, index: 2, seed: 42, overlap: 0.1, holdout: 0.2))
         let object = plan.partitionObject()
         #expect(object["strategy"] == "non_iid")
         #expect(object["total_parts"] == 3 && object["part_index"] == 2 && object["seed"] == 42)

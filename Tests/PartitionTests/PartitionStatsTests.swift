@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Testing
+
 @testable import prty_partition
 
 struct PartitionStatsTests {
@@ -12,14 +13,18 @@ struct PartitionStatsTests {
     }
 
     static func dataset(_ labels: [Double], classes: Int, names: [String]? = nil) -> Dataset {
-        Dataset(features: [], width: 0, labels: labels, task: .classification, classes: (0..<classes).map(Double.init),
-                labelNames: names)
+        Dataset(
+            features: [], width: 0, labels: labels, task: .classification, classes: (0..<classes).map(Double.init),
+            labelNames: names)
     }
 
     @Test func labelSkewWithOneClassPerPartHasTheMaximumSkew() throws {
         let labels = (0..<90).map { Double($0 % 3) }
-        let plan = try PartitionPlanTests.plan(labels, classes: 3, PartitionPlanTests.config(.labelSkew, parts: 3,
-                                                                                            seed: 1))
+        let plan = try PartitionPlanTests.plan(
+            labels, classes: 3,
+            PartitionPlanTests.config(
+                .labelSkew, parts: 3,
+                seed: 1))
         let stats = PartitionStats(plan: plan, dataset: Self.dataset(labels, classes: 3))
         let skews = stats.partSkews.compactMap { $0 }
         #expect(skews.count == 3)
@@ -33,8 +38,11 @@ struct PartitionStatsTests {
 
     @Test func stratifiedIsBarelySkewedAndTheTableShowsEveryPart() throws {
         let labels = (0..<90).map { Double($0 % 3) }
-        let plan = try PartitionPlanTests.plan(labels, classes: 3, PartitionPlanTests.config(.stratified, parts: 3,
-                                                                                            seed: 1))
+        let plan = try PartitionPlanTests.plan(
+            labels, classes: 3,
+            PartitionPlanTests.config(
+                .stratified, parts: 3,
+                seed: 1))
         let stats = PartitionStats(plan: plan, dataset: Self.dataset(labels, classes: 3, names: ["a", "b", "c"]))
         #expect(stats.skew == 0)
         let table = stats.table()
@@ -42,14 +50,17 @@ struct PartitionStatsTests {
         #expect(table.contains("part  size   a   b   c   skew\n"))
         #expect(table.contains("0       30  10  10  10  0.000\n"))
         #expect(table.contains("all     90  30  30  30\n"))
-        #expect(table.hasSuffix("skew 0.000 (mean total-variation distance between each part's label mix and the "
-            + "training set's)\n"))
+        #expect(
+            table.hasSuffix(
+                "skew 0.000 (mean total-variation distance between each part's label mix and the "
+                    + "training set's)\n"))
     }
 
     @Test func regressionStatsHaveSizesOnly() throws {
         let labels = (0..<10).map { Double($0) + 0.5 }
-        let plan = try PartitionPlan(labels: labels, task: .regression, classes: [],
-                                     config: PartitionPlanTests.config(.random, parts: 3, seed: 1))
+        let plan = try PartitionPlan(
+            labels: labels, task: .regression, classes: [],
+            config: PartitionPlanTests.config(.random, parts: 3, seed: 1))
         let dataset = Dataset(features: [], width: 0, labels: labels, task: .regression, classes: [])
         let stats = PartitionStats(plan: plan, dataset: dataset)
         #expect(stats.skew == nil)
