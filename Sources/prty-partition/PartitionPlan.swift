@@ -177,9 +177,11 @@ struct PartitionPlan: Sendable {
         var next = starts
         let total = starts.last!
         let rows = [Int](unsafeUninitializedCapacity: total) { buffer, initialized in
-            for (row, part) in partOf.enumerated() where part >= 0 {
-                buffer[next[Int(part)]] = row
-                next[Int(part)] += 1
+            next.withUnsafeMutableBufferPointer { next in
+                for (row, part) in partOf.enumerated() where part >= 0 {
+                    buffer[next[Int(part)]] = row
+                    next[Int(part)] += 1
+                }
             }
             initialized = total
         }

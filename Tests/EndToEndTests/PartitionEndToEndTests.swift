@@ -178,6 +178,9 @@ struct PartitionEndToEndTests {
             message: "part_index (--index) 3 is out of range for 3 parts; expected 0...2"),
         Refusal(arguments: ["--parts", "0"], status: 64, message: "total_parts (--parts) must be at least 1, got 0"),
         Refusal(
+            arguments: ["--parts", "2000000"], status: 64,
+            message: "total_parts (--parts) 2000000 is more than prty-partition splits into (at most 1000000)"),
+        Refusal(
             arguments: ["--parts", "two"], status: 64, message: "--parts expects an integer in any range, got 'two'"),
         Refusal(
             arguments: ["--strategy", "shards"], status: 64,

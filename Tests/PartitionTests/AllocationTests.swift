@@ -22,6 +22,21 @@ struct AllocationTests {
         #expect(allocation.bucketSizes == [3, 6])
     }
 
+    /// The bucket numbers are shuffled in the narrowest integer that fits; the result must not depend on it.
+    @Test func theWidthOfTheBucketVectorDoesNotChangeTheDeal() {
+        let groupOf = (0..<500).map { Int32($0 % 3) }
+        let allocation = Allocation(counts: [[50, 60, 57], [40, 70, 57], [0, 100, 66]], shuffled: true)
+        var a = SeededRandom(seed: 4)
+        var b = SeededRandom(seed: 4)
+        var c = SeededRandom(seed: 4)
+        let narrow = allocation.deal(UInt8.self, rows: 500, groupOf: groupOf, skip: nil, using: &a)
+        let middle = allocation.deal(UInt16.self, rows: 500, groupOf: groupOf, skip: nil, using: &b)
+        let wide = allocation.deal(UInt32.self, rows: 500, groupOf: groupOf, skip: nil, using: &c)
+        #expect(narrow == middle && middle == wide)
+        var d = SeededRandom(seed: 4)
+        #expect(allocation.deal(rows: 500, groupOf: groupOf, skip: nil, using: &d) == narrow)
+    }
+
     @Test func unshuffledDealsContiguousSlicesInInputOrder() {
         var random = SeededRandom(seed: 1)
         let parts = Allocation(counts: [[3, 2, 2]], shuffled: false).deal(

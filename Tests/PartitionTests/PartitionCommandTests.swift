@@ -60,6 +60,7 @@ struct PartitionCommandTests {
     @Test(arguments: [
         (["--parts", "0"], PartitionError.tooFewParts(0)),
         (["--parts", "3", "--index", "3"], .partIndexOutOfRange(index: 3, parts: 3)),
+        (["--parts", "1000001"], .tooManyParts(1_000_001)),
         (["--index", "-1"], .partIndexOutOfRange(index: -1, parts: 1)),
         (["--strategy", "non_iid"], .alphaMissing),
         (["--strategy", "non_iid", "--alpha", "0"], .alphaNotPositive(0)),
