@@ -185,6 +185,25 @@ struct SettingsTests {
         }
     }
 
+    @Test func logFormatInTheFileIsFoundBeforeSettingsLoad() throws {
+        let json = try temporaryFile("PRTY_LOG_FORMAT=json\nSOMETHING_ELSE=1\n")
+        let none = try temporaryFile("IPFS_TIMEOUT=1s\n")
+        let bad = try temporaryFile("\n\nPRTY_LOG_FORMAT=xml\n")
+        defer { for path in [json, none, bad] { unlink(path) } }
+        let env = { (path: String) in ["PARITY_CONFIG_PATH": path] }
+        #expect(try Settings.logFormatInFile(arguments: arguments(), environment: env(json)) == .json)
+        #expect(try Settings.logFormatInFile(arguments: arguments(), environment: env(none)) == nil)
+        #expect {
+            _ = try Settings.logFormatInFile(arguments: arguments(), environment: env(bad))
+        } throws: { error in
+            (error as? ConfigError)?.message
+                == "PRTY_LOG_FORMAT=\"xml\" is not valid: expected one of human, json (set in \(bad) line 3)"
+        }
+        #expect(throws: ConfigError.self) {
+            _ = try Settings.logFormatInFile(arguments: arguments(["--config-path", "/nonexistent/z"]), environment: [:])
+        }
+    }
+
     @Test func unknownKeysAreListedOnce() throws {
         let s = try settings(file: "RUNNER_OLD=1\nIPFS_TIMEOUT=1s\nFL_THING=2\nRUNNER_OLD=3\n")
         #expect(s.unknownKeys == ["RUNNER_OLD", "FL_THING"])

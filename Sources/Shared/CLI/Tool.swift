@@ -35,6 +35,8 @@ public enum Tool {
                         throw UsageError("log format must be human or json, got '\(text)'")
                     }
                     log = Log(tool: command.name, format: format)
+                } else if let format = try Settings.logFormatInFile(arguments: arguments, environment: environment) {
+                    log = Log(tool: command.name, format: format)  // PRTY_LOG_FORMAT in the .env file
                 }
                 Interruption.install(tool: command.name)
                 try await body(Invocation(arguments: arguments, log: log))

@@ -59,30 +59,8 @@ public struct Settings: Sendable {
     public static func load(
         arguments: Arguments, environment: [String: String] = ProcessInfo.processInfo.environment, log: Log? = nil
     ) throws(ConfigError) -> Settings {
-        var path = ".env"
-        var explicit = false
-        if let flag = arguments.value("config-path") {
-            (path, explicit) = (flag, true)
-        } else if let variable = environment["PARITY_CONFIG_PATH"], !variable.isEmpty {
-            (path, explicit) = (variable, true)
-        }
-        if !explicit {
-            var info = stat()
-            if stat(path, &info) != 0 && errno == ENOENT {
-                return Settings(arguments: arguments, environment: environment)
-            }
-            path = "./.env"
-        }
-        let file: DotEnv
-        do {
-            file = try DotEnv.load(path: path)
-        } catch {
-            let source = arguments.value("config-path") != nil ? "--config-path" : "PARITY_CONFIG_PATH"
-            var info = stat()
-            if explicit && stat(path, &info) != 0 && errno == ENOENT {
-                throw ConfigError("the config file \(path) (from \(source)) does not exist")
-            }
-            throw error
+        guard let (file, path) = try readFile(arguments: arguments, environment: environment) else {
+            return Settings(arguments: arguments, environment: environment)
         }
         let settings = Settings(arguments: arguments, environment: environment, file: file, filePath: path)
         let unknown = settings.unknownKeys
@@ -93,6 +71,44 @@ public struct Settings: Sendable {
                 ["keys": .strings(unknown), "path": .string(path)])
         }
         return settings
+    }
+
+    /// `PRTY_LOG_FORMAT` as the `.env` file sets it, for `Tool.run`, which settles the log format (after the
+    /// flag and the environment variable) before a tool loads its settings. Quiet: no unknown-key warning.
+    public static func logFormatInFile(arguments: Arguments, environment: [String: String]) throws(ConfigError)
+        -> Log.Format?
+    {
+        guard let (file, path) = try readFile(arguments: arguments, environment: environment),
+            let text = file.values[SettingKey.logFormat.name], !text.isEmpty
+        else { return nil }
+        guard let format = Log.Format(rawValue: text) else {
+            let source = Source.file(path: path, line: file.line(of: SettingKey.logFormat.name) ?? 0)
+            throw ConfigError(
+                "\(SettingKey.logFormat.name)=\(text.debugDescription) is not valid: expected "
+                    + "\(SettingKey.logFormat.expected) (\(source))")
+        }
+        return format
+    }
+
+    /// The `.env` file and its path: `--config-path`, else `PARITY_CONFIG_PATH` (both must exist), else `./.env`
+    /// when there is one.
+    private static func readFile(arguments: Arguments, environment: [String: String]) throws(ConfigError)
+        -> (DotEnv, String)?
+    {
+        var path = ".env"
+        var source: String? = nil
+        if let flag = arguments.value("config-path") {
+            (path, source) = (flag, "--config-path")
+        } else if let variable = environment["PARITY_CONFIG_PATH"], !variable.isEmpty {
+            (path, source) = (variable, "PARITY_CONFIG_PATH")
+        }
+        var info = stat()
+        if stat(path, &info) != 0 && errno == ENOENT {
+            guard let source else { return nil }
+            throw ConfigError("the config file \(path) (from \(source)) does not exist")
+        }
+        if source == nil { path = "./.env" }
+        return (try DotEnv.load(path: path), path)
     }
 
     /// The raw text of `key` and where it came from; the default when nothing sets it.
