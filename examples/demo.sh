@@ -44,7 +44,7 @@ bold "2. Split off the held-out test set (the same for every participant, never 
 fetch test | prty-partition --task "$nn_task" --take test > "$out/test.json"
 say "test set: $(jq '.labels | length' "$out/test.json") rows"
 fetch stats | prty-partition --task "$nn_task" --stats > "$out/partition-stats.json"
-say "non_iid parts (alpha $(jq '.partition_config.alpha' "$nn_task")): sizes $(jq -c '[.parts[].size]' "$out/partition-stats.json"), skew (mean TV distance) $(jq '.skew' "$out/partition-stats.json")"
+say "non_iid parts (alpha $(jq '.partition_config.alpha' "$nn_task")): sizes $(jq -c '.sizes' "$out/partition-stats.json"), skew $(jq '.skew * 1000 | round / 1000' "$out/partition-stats.json") (mean total-variation distance to the whole)"
 
 # train MODEL ROUND TASK: every participant fetches, takes its own part and trains.
 train() {
@@ -79,6 +79,6 @@ printf '  %-28s %s\n' "neural network, round 1:" "$(jq -r '.accuracy * 1000 | ro
 printf '  %-28s %s\n' "neural network, round 2:" "$(jq -r '.accuracy * 1000 | round / 10' "$out/nn-round-2-eval.json")% test accuracy"
 printf '  %-28s %s\n' "random forest, round 1:" "$(jq -r '.accuracy * 1000 | round / 10' "$out/forest-round-1-eval.json")% test accuracy"
 printf '  %-28s %s\n' "random forest, both rounds:" "$(jq -r '.accuracy * 1000 | round / 10' "$out/forest-both-rounds-eval.json")% test accuracy"
-printf '  %-28s %s\n' "partition skew:" "$(jq '.skew' "$out/partition-stats.json") (0 = every part like the whole)"
+printf '  %-28s %s\n' "partition skew:" "$(jq '.skew * 1000 | round / 1000' "$out/partition-stats.json") (0 = every part like the whole)"
 printf '  %-28s %s s\n' "time:" "$elapsed"
 printf '  %-28s %s\n' "outputs:" "$out"
