@@ -42,7 +42,14 @@ final class ForestBuilder {
     private let spareRows: UnsafeMutablePointer<Int32>  // a right child's rows while `partition` runs
     private let spareLabels: UnsafeMutablePointer<Int32>
     private let spareWeights: UnsafeMutablePointer<Int32>
+    /// `batchLimit` key buffers of `capacity` keys each, one per feature of a batch.
     private let keys: UnsafeMutablePointer<UInt64>
+    private let capacity: Int
+    /// How many features one pass over a node's rows gathers (at most 8, and at most 64 MiB of keys).
+    private let batchLimit: Int
+    private let batchFeatures: UnsafeMutablePointer<Int>
+    private let batchLow: UnsafeMutablePointer<UInt32>
+    private let batchHigh: UnsafeMutablePointer<UInt32>
     private let keysTmp: UnsafeMutablePointer<UInt64>
     private let histogram: UnsafeMutablePointer<Int32>  // histogramRanks × classCount weights
     private let histogramRows: UnsafeMutablePointer<Int32>  // histogramRanks unique-row counts
@@ -67,7 +74,11 @@ final class ForestBuilder {
         let labelBits = max(1, Int.bitWidth - (classCount - 1).leadingZeroBitCount)
         weightBits = max(0, 32 - labelBits)
         weightMask = weightBits == 0 ? 0 : UInt32.max >> UInt32(32 - weightBits)
-        let capacity = max(n, 1)
+        capacity = max(n, 1)
+        batchLimit = max(1, min(8, config.maxFeatures, (1 << 23) / capacity))
+        batchFeatures = .allocate(capacity: batchLimit)
+        batchLow = .allocate(capacity: batchLimit)
+        batchHigh = .allocate(capacity: batchLimit)
         rows = .allocate(capacity: capacity)
         labels = .allocate(capacity: capacity)
         weights = .allocate(capacity: capacity)
@@ -75,7 +86,7 @@ final class ForestBuilder {
         spareRows = .allocate(capacity: capacity)
         spareLabels = .allocate(capacity: capacity)
         spareWeights = .allocate(capacity: capacity)
-        keys = .allocate(capacity: capacity)
+        keys = .allocate(capacity: capacity * batchLimit)
         keysTmp = .allocate(capacity: capacity)
         histogram = .allocate(capacity: histogramRanks * classCount)
         histogram.initialize(repeating: 0, count: histogramRanks * classCount)
@@ -97,6 +108,9 @@ final class ForestBuilder {
         spareLabels.deallocate()
         spareWeights.deallocate()
         keys.deallocate()
+        batchFeatures.deallocate()
+        batchLow.deallocate()
+        batchHigh.deallocate()
         keysTmp.deallocate()
         histogram.deallocate()
         histogramRows.deallocate()
@@ -168,7 +182,7 @@ final class ForestBuilder {
             importance[split.feature] += Double(total) * impurity - Double(leftTotal) * leftImpurity
                 - Double(rightTotal) * rightImpurity
 
-            nodes.append(ForestTree.Node(threshold: split.threshold, feature: Int32(split.feature), left: -1, right: -1))
+            nodes.append(ForestTree.Node(threshold: threshold(split), feature: Int32(split.feature), left: -1, right: -1))
             stack.append(StackEntry(start: middle, end: end, depth: entry.depth + 1, parent: Int(id), isLeft: false))
             stack.append(StackEntry(start: start, end: middle, depth: entry.depth + 1, parent: Int(id), isLeft: true))
         }
@@ -228,8 +242,18 @@ final class ForestBuilder {
     private struct Split {
         var feature: Int
         var lastLeftRank: UInt32
-        var threshold: Double
+        var firstRightRank: UInt32
         var score: Double
+    }
+
+    /// scikit-learn's threshold: the midpoint of the two values the split falls between, or the lower value when
+    /// the midpoint rounds up to the upper one (or overflows).
+    private func threshold(_ split: Split) -> Double {
+        let base = data.values + data.valueOffsets[split.feature]
+        let lower = base[Int(split.lastLeftRank)]
+        let upper = base[Int(split.firstRightRank)]
+        let middle = lower / 2 + upper / 2
+        return middle == upper || !middle.isFinite ? lower : middle
     }
 
     /// The best split among the features drawn for this node, or `nil` when no feature has a valid one.
@@ -239,67 +263,77 @@ final class ForestBuilder {
         var visited = 0
         var sawVaryingFeature = false
         while remaining > 0, visited < config.maxFeatures || !sawVaryingFeature {
-            let pick = random.nextInt(below: remaining)
-            let feature = featurePool[pick]
-            featurePool[pick] = featurePool[remaining - 1]
-            featurePool[remaining - 1] = feature
-            remaining -= 1
-            visited += 1
-            if evaluate(feature: feature, start: start, end: end, total: total, best: &best) {
-                sawVaryingFeature = true
+            // The draws still owed to max_features are gathered in one pass over the node's rows; past max_features
+            // (every feature so far constant) one at a time. The draws and their order are those of a one-by-one
+            // loop, so batching changes nothing but speed.
+            let owed = visited < config.maxFeatures ? config.maxFeatures - visited : 1
+            let count = min(owed, remaining, batchLimit)
+            for j in 0..<count {
+                let pick = random.nextInt(below: remaining)
+                let feature = featurePool[pick]
+                featurePool[pick] = featurePool[remaining - 1]
+                featurePool[remaining - 1] = feature
+                remaining -= 1
+                batchFeatures[j] = feature
+            }
+            visited += count
+            gather(count: count, start: start, end: end)
+            for j in 0..<count {
+                if evaluate(batch: j, start: start, end: end, total: total, best: &best) { sawVaryingFeature = true }
             }
         }
         return best
     }
 
-    /// Scores every valid threshold of `feature` in the node and updates `best`. Returns false when the feature
-    /// is constant in the node.
-    ///
+    /// Fills one key buffer per feature of the batch, and each feature's lowest and highest rank in the node.
     /// Each row becomes one 64-bit key: its rank in the high half; in the low half its class and weight
     /// (`packed`), or its position in the node when a weight is too large to pack.
-    private func evaluate(feature: Int, start: Int, end: Int, total: Int, best: inout Split?) -> Bool {
+    private func gather(count: Int, start: Int, end: Int) {
         let size = end &- start
-        let column = data.codes + feature &* n
+        let stride = featureCount
         let nodeRows = rows + start
-        var low = UInt32.max
-        var high: UInt32 = 0
-        if packed {
-            let nodeLabels = labels + start
-            let nodeWeights = weights + start
-            let shift = UInt32(weightBits)
-            for i in 0..<size {
-                let rank = column[Int(nodeRows[i])]
-                let tail = UInt32(truncatingIfNeeded: nodeLabels[i]) << shift | UInt32(truncatingIfNeeded: nodeWeights[i])
-                keys[i] = UInt64(rank) << 32 | UInt64(tail)
-                low = min(low, rank)
-                high = max(high, rank)
-            }
-        } else {
-            for i in 0..<size {
-                let rank = column[Int(nodeRows[i])]
-                keys[i] = UInt64(rank) << 32 | UInt64(i)
-                low = min(low, rank)
-                high = max(high, rank)
+        for j in 0..<count {
+            batchLow[j] = UInt32.max
+            batchHigh[j] = 0
+        }
+        let nodeLabels = labels + start
+        let nodeWeights = weights + start
+        let shift = UInt32(weightBits)
+        for i in 0..<size {
+            let codes = data.codes + Int(nodeRows[i]) &* stride
+            let tail = packed
+                ? UInt64(UInt32(truncatingIfNeeded: nodeLabels[i]) << shift | UInt32(truncatingIfNeeded: nodeWeights[i]))
+                : UInt64(i)
+            for j in 0..<count {
+                let rank = codes[batchFeatures[j]]
+                (keys + j &* capacity)[i] = UInt64(rank) << 32 | tail
+                batchLow[j] = min(batchLow[j], rank)
+                batchHigh[j] = max(batchHigh[j], rank)
             }
         }
+    }
+
+    /// Scores every valid threshold of the batch's feature `j` in the node and updates `best`. Returns false
+    /// when the feature is constant in the node.
+    private func evaluate(batch j: Int, start: Int, end: Int, total: Int, best: inout Split?) -> Bool {
+        let size = end &- start
+        let low = batchLow[j]
+        let high = batchHigh[j]
         guard low < high else { return false }
         let span = Int(high &- low) &+ 1
+        let batchKeys = keys + j &* capacity
         let sweep: Sweep
         if span <= 2 &* size &+ 64, span <= histogramRanks {
-            sweep = countAndSweep(start: start, size: size, total: total, low: low, span: span)
+            sweep = countAndSweep(batchKeys, start: start, size: size, total: total, low: low, span: span)
         } else {
-            let sorted = sortKeys(count: size, low: low, span: span)
+            let sorted = sortKeys(batchKeys, count: size, low: low, span: span)
             sweep = sortedSweep(sorted, start: start, size: size, total: total)
         }
         guard sweep.found else { return true }
         let score = sweep.numerator / sweep.denominator
         if best == nil || score > best!.score {
-            let base = data.values + data.valueOffsets[feature]
-            let lower = base[Int(sweep.lastLeftRank)]
-            let upper = base[Int(sweep.firstRightRank)]
-            var threshold = lower / 2 + upper / 2
-            if threshold == upper || !threshold.isFinite { threshold = lower }  // as scikit-learn's splitter
-            best = Split(feature: feature, lastLeftRank: sweep.lastLeftRank, threshold: threshold, score: score)
+            best = Split(feature: batchFeatures[j], lastLeftRank: sweep.lastLeftRank,
+                         firstRightRank: sweep.firstRightRank, score: score)
         }
         return true
     }
@@ -390,7 +424,8 @@ final class ForestBuilder {
     }
 
     /// Histogram of the node by rank (the keys hold rank and node position), then one sweep over the ranks.
-    private func countAndSweep(start: Int, size: Int, total: Int, low: UInt32, span: Int) -> Sweep {
+    private func countAndSweep(_ keys: UnsafeMutablePointer<UInt64>, start: Int, size: Int, total: Int, low: UInt32,
+                               span: Int) -> Sweep {
         let k = classCount
         for i in 0..<size {
             let key = keys[i]
@@ -428,7 +463,9 @@ final class ForestBuilder {
 
     /// Sorts the node's keys by rank: insertion sort for small nodes, else a least-significant-digit radix sort
     /// on the rank minus `low` (at most 11 bits a pass). Returns the buffer holding the sorted keys.
-    private func sortKeys(count: Int, low: UInt32, span: Int) -> UnsafeMutablePointer<UInt64> {
+    private func sortKeys(_ keys: UnsafeMutablePointer<UInt64>, count: Int, low: UInt32, span: Int)
+        -> UnsafeMutablePointer<UInt64>
+    {
         if count <= 48 {
             for i in 1..<max(count, 1) {
                 let key = keys[i]
@@ -495,12 +532,13 @@ final class ForestBuilder {
     /// order, so gathering a feature's ranks walks the column forwards (which the cache prefetches) instead of
     /// jumping around it. Returns where the right child's rows start.
     private func partition(start: Int, end: Int, feature: Int, lastLeftRank: UInt32) -> Int {
-        let column = data.codes + feature &* n
+        let column = data.codes + feature
+        let stride = featureCount
         var left = start
         var right = 0
         for i in start..<end {
             let row = rows[i]
-            if column[Int(row)] <= lastLeftRank {
+            if column[Int(row) &* stride] <= lastLeftRank {
                 rows[left] = row
                 labels[left] = labels[i]
                 weights[left] = weights[i]

@@ -12,7 +12,8 @@ final class ForestData: @unchecked Sendable {
     let rowCount: Int
     let featureCount: Int
     let classCount: Int
-    /// Column-major ranks: `codes[f * rowCount + row]` is the rank of row's value among feature f's distinct values.
+    /// Row-major ranks: `codes[row * featureCount + f]` is the rank of row's value among feature f's distinct
+    /// values. Row-major because a node gathers several features of the same rows, one after the other.
     let codes: UnsafeMutablePointer<UInt32>
     /// `classIndex[row]`: the position of the row's label in `classes`.
     let classIndex: UnsafeMutablePointer<Int32>
@@ -131,7 +132,7 @@ struct ForestShared<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// Where the ranking workers write. Invariant: worker steps touch disjoint parts (feature f's column of `codes`,
+/// Where the ranking workers write. Invariant: worker steps touch disjoint parts (feature f's entries of `codes`,
 /// `distinct[f]`, `nonFinite[f]`), and the owner reads them only after `concurrentPerform` returns.
 private struct ForestRanking: @unchecked Sendable {
     let codes: UnsafeMutablePointer<UInt32>
@@ -151,7 +152,7 @@ private struct ForestRanking: @unchecked Sendable {
         let sorted = ForestRadixSort.pairs(keys: keys, payload: order, keysTmp: keysTmp, payloadTmp: orderTmp, count: n)
         let sortedKeys = sorted.keys
         let sortedRows = sorted.payload
-        let column = codes + feature * n
+        let column = codes + feature
         var values = [Double]()
         var rank: UInt32 = 0
         var previous = sortedKeys[0]
@@ -163,7 +164,7 @@ private struct ForestRanking: @unchecked Sendable {
                 previous = key
                 values.append(features[Int(sortedRows[index]) * width + feature] + 0)  // + 0 turns -0.0 into 0.0
             }
-            column[Int(sortedRows[index])] = rank
+            column[Int(sortedRows[index]) &* width] = rank
         }
         distinct[feature] = values
     }
