@@ -309,7 +309,8 @@ private func isWhitespace(_ byte: UInt8) -> Bool {
 }
 
 /// A growable buffer of Doubles that `realloc` can extend in place (glibc's mremap for large blocks), turned
-/// into an Array with one copy at the end.
+/// into an Array with one copy at the end. (Advising transparent huge pages for it was measured slower: the
+/// kernel compacts memory on the fault path.)
 private struct DoubleBuffer {
     private var base: UnsafeMutablePointer<Double>
     private var capacity: Int
@@ -344,7 +345,13 @@ private struct DoubleBuffer {
         count &+= 1
     }
 
-    func array() -> [Double] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    func array() -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let target = buffer.baseAddress else { return }
+            target.initialize(from: base, count: count)
+            initialized = count
+        }
+    }
 
     func free() { Foundation.free(base) }
 }

@@ -4,10 +4,10 @@
 /// one IEEE multiplication or division of two exact values), then Eisel–Lemire (Lemire, "Number parsing at a
 /// gigabyte per second", 2021; the code follows Go's `strconv/eisel_lemire.go`), which declines the rare inputs it
 /// cannot decide; those, and literals of more than 19 significant digits, go to Swift's `Double(String)` (strtod).
-struct DecimalParser {
+public struct DecimalParser: Sendable {
     let tables: PowerTables
 
-    init() { tables = PowerTables.shared }
+    public init() { tables = PowerTables.shared }
 
     /// The result of scanning one literal.
     enum Scan {
@@ -129,7 +129,7 @@ struct DecimalParser {
 
     /// mantissa · 10^exponent, correctly rounded, or nil when neither fast method can decide.
     @inline(__always)
-    func convert(_ mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
+    public func convert(_ mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
         if mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
             var value = Double(mantissa)
             if exponent < 0 { value /= tables.exactTens[-exponent] } else { value *= tables.exactTens[exponent] }

@@ -1,0 +1,87 @@
+import Testing
+@testable import Shared
+
+/// The writer: what it writes reads back unchanged, the same dataset is always the same bytes, keys are sorted.
+struct DatasetWriterTests {
+    static func randomDataset(_ random: inout SeededRandom, rows: Int, width: Int, regression: Bool = false)
+        -> Dataset
+    {
+        let features = (0..<rows * width).map { index -> Double in
+            switch index % 3 {
+            case 0: return Double(random.next() >> 11) / 9_007_199_254_740_992 * 8 - 4
+            case 1: return Double(random.nextInt(below: 2001) - 1000) / 100
+            default:
+                let value = Double(bitPattern: random.next())
+                return value.isFinite ? value : 0
+            }
+        }
+        if regression {
+            let labels = (0..<rows).map { _ in Double(random.next() >> 11) / 9_007_199_254_740_992 * 100 }
+            return Dataset(features: features, width: width, labels: labels, task: .regression, classes: [])
+        }
+        let labels = (0..<rows).map { _ in Double(random.nextInt(below: 3)) }
+        return Dataset(features: features, width: width, labels: labels, task: .classification, classes: [0, 1, 2])
+    }
+
+    @Test func writeThenReadIsTheIdentity() throws {
+        var random = SeededRandom(seed: 11)
+        for round in 0..<40 {
+            var dataset = Self.randomDataset(&random, rows: random.nextInt(below: 300), width: 1 + round % 7,
+                                             regression: round % 4 == 3)
+            if round % 2 == 0 {
+                dataset.featureNames = (0..<dataset.width).map { "f\($0) \"quoted\" é" }
+                dataset.source = ["cid": "QmTest", "format": "csv"]
+                dataset.partition = ["strategy": "random", "sizes": [1, 2], "alpha": 0.5]
+            }
+            if round % 4 == 0 { dataset.labelNames = ["setosa", "versicolor", "virginica"] }
+            let bytes = DatasetWriter.bytes(dataset)
+            let back = try DatasetReader.read(bytes)
+            #expect(back == dataset)
+            // -0.0 is written "0" (NumberFormat's convention); every other value keeps its exact bits.
+            #expect(back.features.map { $0 == 0 ? 0 : $0.bitPattern } == dataset.features.map { $0 == 0 ? 0 : $0.bitPattern })
+            #expect(DatasetWriter.bytes(back) == bytes)
+        }
+    }
+
+    @Test func sameDatasetSameBytes() {
+        var first = SeededRandom(seed: 5), second = SeededRandom(seed: 5)
+        let a = Self.randomDataset(&first, rows: 500, width: 4), b = Self.randomDataset(&second, rows: 500, width: 4)
+        #expect(DatasetWriter.bytes(a) == DatasetWriter.bytes(b))
+    }
+
+    @Test func keysAreSortedAndTheTextMatchesTheJSONWriter() throws {
+        var dataset = Dataset(features: [1, 2.5, -0.0, 1e-7], width: 2, labels: [0, 1], task: .classification,
+                              classes: [0, 1], labelNames: ["no", "yes"], featureNames: ["a", "b"],
+                              source: ["format": "csv", "cid": "Qm"], partition: ["take": "train", "part_index": 0])
+        let text = String(decoding: DatasetWriter.bytes(dataset), as: UTF8.self)
+        #expect(text == #"{"classes":[0,1],"feature_names":["a","b"],"features":[[1,2.5],[0,1e-07]],"#
+            + #""format":"prty.dataset/1","label_names":["no","yes"],"labels":[0,1],"#
+            + #""partition":{"part_index":0,"take":"train"},"source":{"cid":"Qm","format":"csv"},"#
+            + #""task":"classification"}"# + "\n")
+        // The general writer sorts keys the same way and formats numbers the same way.
+        #expect(try JSONParser.parse(text).serialized() + "\n" == text)
+
+        dataset = Dataset(features: [0.5], width: 1, labels: [3.25], task: .regression, classes: [])
+        #expect(String(decoding: DatasetWriter.bytes(dataset), as: UTF8.self)
+            == #"{"features":[[0.5]],"format":"prty.dataset/1","labels":[3.25],"task":"regression"}"# + "\n")
+    }
+
+    @Test func emptyDatasetsRoundTrip() throws {
+        let empty = Dataset(features: [], width: 0, labels: [], task: .classification, classes: [])
+        let bytes = DatasetWriter.bytes(empty)
+        #expect(String(decoding: bytes, as: UTF8.self)
+            == #"{"classes":[],"features":[],"format":"prty.dataset/1","labels":[],"task":"classification"}"# + "\n")
+        #expect(try DatasetReader.read(bytes) == empty)
+        let named = Dataset(features: [], width: 3, labels: [], task: .regression, classes: [],
+                            featureNames: ["a", "b", "c"])
+        #expect(try DatasetReader.read(DatasetWriter.bytes(named)) == named)
+    }
+
+    @Test func wideRowsAndManyRowsCrossTheScratchChunks() throws {
+        var random = SeededRandom(seed: 9)
+        for (rows, width) in [(1, 3000), (5000, 1), (700, 33)] {
+            let dataset = Self.randomDataset(&random, rows: rows, width: width)
+            #expect(try DatasetReader.read(DatasetWriter.bytes(dataset)) == dataset)
+        }
+    }
+}
