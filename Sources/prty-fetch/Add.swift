@@ -55,7 +55,7 @@ struct Add {
     }
 
     func run(log: Log) throws {
-        let file = try MappedFile(path: path)
+        let file = try MappedFile(path: path, what: "the file to add")
         let (dag, size) = file.withBytes { (builder.build($0), $0.count) }
         if store != nil || carPath != nil {
             try file.withBytes { content in try write(dag, content) }

@@ -5,7 +5,7 @@ import Foundation
 /// RFC 4648 base32 of the multihash, upper case, without padding, plus `.data`, in a folder named by the
 /// next-to-last two characters (`next-to-last/2`). A kubo repo's `blocks` folder can therefore be read
 /// directly (`--gateway file://~/.ipfs/blocks`), and `prty-fetch add --store DIR` writes one.
-struct BlockStore: Sendable {
+struct BlockStore: Sendable, Hashable {
     let directory: String
     static let shardingSpec = "/repo/flatfs/shard/v1/next-to-last/2"
 

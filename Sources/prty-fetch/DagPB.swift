@@ -22,14 +22,18 @@ struct DagPBNode: Sendable, Equatable {
     /// Decodes a block; `maxLinks` is a DAG-bomb guard.
     init(decoding block: [UInt8], maxLinks: Int = .max) throws(DagPBError) {
         let result = block.withUnsafeBytes { buffer in
-            Result { () throws(DagPBError) -> DagPBNode in try Self.decode(buffer, maxLinks: maxLinks) }
+            Result { () throws(DagPBError) -> DagPBNode in
+                let (links, range) = try Self.parse(buffer, maxLinks: maxLinks)
+                return DagPBNode(links: links, data: range.map { Array(buffer[$0]) })
+            }
         }
         self = try result.get()
     }
 
-    private static func decode(_ bytes: UnsafeRawBufferPointer, maxLinks: Int) throws(DagPBError) -> DagPBNode {
+    /// Decodes a block without copying its Data: the links, and where Data lies in `bytes`.
+    static func parse(_ bytes: UnsafeRawBufferPointer, maxLinks: Int) throws(DagPBError) -> ([Link], Range<Int>?) {
         var links = [Link]()
-        var data: [UInt8]? = nil
+        var data: Range<Int>? = nil
         var offset = 0
         while offset < bytes.count {
             let (field, payload) = try lengthDelimited(bytes, &offset, "PBNode")
@@ -40,12 +44,12 @@ struct DagPBNode: Sendable, Equatable {
                 links.append(try link(UnsafeRawBufferPointer(rebasing: bytes[payload])))
             case 1:
                 guard data == nil else { throw .malformed("two Data fields") }
-                data = Array(bytes[payload])
+                data = payload
             default:
                 throw .malformed("unknown PBNode field \(field)")
             }
         }
-        return DagPBNode(links: links, data: data)
+        return (links, data)
     }
 
     private static func link(_ bytes: UnsafeRawBufferPointer) throws(DagPBError) -> Link {

@@ -10,13 +10,15 @@ enum Fetch {
             "prty-fetch QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o --raw",
             "prty-fetch ipfs://bafy… --gateway https://trustless-gateway.link --label-column species",
             "prty-fetch add data.csv",
+            "prty-fetch parse data.csv --label-column species",
         ],
-        subcommands: [Get.command, Add.command], defaultSubcommand: "get")
+        subcommands: [Get.command, Add.command, Parse.command], defaultSubcommand: "get")
 
     static func main() async {
         await Tool.run(command) { invocation in
             switch invocation.subcommand.first {
             case "add": try Add(invocation.arguments).run(log: invocation.log)
+            case "parse": try Parse(invocation.arguments).run()
             default: try await Get(invocation).run()
             }
         }

@@ -8,10 +8,10 @@ final class MappedFile {
     private let count: Int
     private let heap: [UInt8]?
 
-    init(path: String) throws(FetchError) {
+    init(path: String, what: String) throws(FetchError) {
         if path == "-" {
             do {
-                heap = try Input.standardInput(what: "the file to add")
+                heap = try Input.standardInput(what: what)
             } catch {
                 throw .usage("\(error)")
             }

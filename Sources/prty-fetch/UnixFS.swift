@@ -31,36 +31,49 @@ struct UnixFSData: Sendable, Equatable {
 
     /// Decodes the message. Fields this tool does not use (mode, mtime, …) are skipped, as protobuf allows.
     init(decoding bytes: [UInt8]) throws(UnixFSError) {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(UnixFSError) -> UnixFSData in
+                var (decoded, range) = try Self.parse(buffer)
+                decoded.data = range.map { Array(buffer[$0]) }
+                return decoded
+            }
+        }
+        self = try result.get()
+    }
+
+    /// Decodes the message without copying its Data field: `data` is left nil and its place in `bytes` returned.
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(UnixFSError) -> (UnixFSData, Range<Int>?) {
         var kind: Kind? = nil
-        var data: [UInt8]? = nil
+        var data: Range<Int>? = nil
         var fileSize: UInt64? = nil
         var blockSizes = [UInt64]()
         var offset = 0
         while offset < bytes.count {
-            let key = try Self.varint(bytes, &offset)
+            let key = try varint(bytes, &offset)
             let field = key >> 3, wire = key & 7
             switch (field, wire) {
             case (1, 0):
-                let code = try Self.varint(bytes, &offset)
+                let code = try varint(bytes, &offset)
                 guard let known = Kind(rawValue: code) else { throw .malformed("unknown UnixFS type \(code)") }
                 kind = known
             case (2, 2):
-                data = Array(bytes[try Self.payload(bytes, &offset)])
+                data = try payload(bytes, &offset)
             case (3, 0):
-                fileSize = try Self.varint(bytes, &offset)
+                fileSize = try varint(bytes, &offset)
             case (4, 0):
-                blockSizes.append(try Self.varint(bytes, &offset))
+                blockSizes.append(try varint(bytes, &offset))
             case (4, 2):  // packed
-                let packed = Array(bytes[try Self.payload(bytes, &offset)])
+                let range = try payload(bytes, &offset)
+                let packed = UnsafeRawBufferPointer(rebasing: bytes[range])
                 var cursor = 0
-                while cursor < packed.count { blockSizes.append(try Self.varint(packed, &cursor)) }
+                while cursor < packed.count { blockSizes.append(try varint(packed, &cursor)) }
             case (_, 0):
-                _ = try Self.varint(bytes, &offset)
+                _ = try varint(bytes, &offset)
             case (_, 1):
                 guard bytes.count - offset >= 8 else { throw .malformed("a field runs past the end") }
                 offset += 8
             case (_, 2):
-                _ = try Self.payload(bytes, &offset)
+                _ = try payload(bytes, &offset)
             case (_, 5):
                 guard bytes.count - offset >= 4 else { throw .malformed("a field runs past the end") }
                 offset += 4
@@ -69,10 +82,10 @@ struct UnixFSData: Sendable, Equatable {
             }
         }
         guard let kind else { throw .malformed("no Type field") }
-        self.init(kind: kind, data: data, fileSize: fileSize, blockSizes: blockSizes)
+        return (UnixFSData(kind: kind, fileSize: fileSize, blockSizes: blockSizes), data)
     }
 
-    private static func varint(_ bytes: [UInt8], _ offset: inout Int) throws(UnixFSError) -> UInt64 {
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(UnixFSError) -> UInt64 {
         do {
             return try Varint.read(bytes, at: &offset, maxBytes: 10, strict: false)
         } catch {
@@ -80,7 +93,7 @@ struct UnixFSData: Sendable, Equatable {
         }
     }
 
-    private static func payload(_ bytes: [UInt8], _ offset: inout Int) throws(UnixFSError) -> Range<Int> {
+    private static func payload(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(UnixFSError) -> Range<Int> {
         let length = try varint(bytes, &offset)
         guard length <= UInt64(bytes.count - offset) else { throw .malformed("a field runs past the end") }
         let range = offset..<(offset + Int(length))
