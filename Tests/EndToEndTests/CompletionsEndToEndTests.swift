@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The committed completions/ files are what the binaries generate, and real bash, zsh and fish accept them and
 /// offer the right candidates.
@@ -10,11 +10,12 @@ struct CompletionsEndToEndTests {
     static let shells = ["bash", "zsh", "fish"]
 
     static func committed(_ tool: String, _ shell: String) -> URL {
-        let name = switch shell {
-        case "zsh": "_\(tool)"
-        case "fish": "\(tool).fish"
-        default: tool
-        }
+        let name =
+            switch shell {
+            case "zsh": "_\(tool)"
+            case "fish": "\(tool).fish"
+            default: tool
+            }
         return Paths.root.appendingPathComponent("completions/\(shell)/\(name)")
     }
 
@@ -46,8 +47,9 @@ struct CompletionsEndToEndTests {
         #expect(bad.lastErrorLine == "\(tool): completions expects one shell: bash, zsh or fish; got 'tcsh'")
         let help = try runTool(tool, ["completions", "--help"])
         #expect(help.status == 0)
-        #expect(help.stdoutText.contains("usage: \(tool) completions [OPTIONS] bash|zsh|fish")
-            || help.stdoutText.contains("usage: \(tool) completions bash|zsh|fish"))
+        #expect(
+            help.stdoutText.contains("usage: \(tool) completions [OPTIONS] bash|zsh|fish")
+                || help.stdoutText.contains("usage: \(tool) completions bash|zsh|fish"))
         let root = try runTool(tool, ["--help"])
         #expect(root.stdoutText.contains("'\(tool) completions bash|zsh|fish'"))
     }
@@ -64,7 +66,8 @@ struct CompletionsEndToEndTests {
             printf '%s\\n' "${COMPREPLY[@]}"
             """
         let result = try runProcess(
-            try Self.shell("bash"), ["--norc", "--noprofile", "-c", script, "bash", Self.committed(tool, "bash").path]
+            try Self.shell("bash"),
+            ["--norc", "--noprofile", "-c", script, "bash", Self.committed(tool, "bash").path]
                 + words, currentDirectory: Paths.root)
         #expect(result.status == 0, "\(result.stderr)")
         return result.stdoutText.split(separator: "\n").map(String.init)
@@ -73,8 +76,9 @@ struct CompletionsEndToEndTests {
     @Test func bashCompletesSubcommandsOptionsAndChoices() throws {
         #expect(try bashCandidates(["prty-train", "agg"]) == ["aggregate"])
         #expect(try bashCandidates(["prty-partition", "--strat"]) == ["--strategy"])
-        #expect(try bashCandidates(["prty-partition", "--strategy", ""])
-            == ["random", "iid", "stratified", "sequential", "non_iid", "dirichlet", "label_skew"])
+        #expect(
+            try bashCandidates(["prty-partition", "--strategy", ""])
+                == ["random", "iid", "stratified", "sequential", "non_iid", "dirichlet", "label_skew"])
         #expect(try bashCandidates(["prty-partition", "--log-format", "j"]) == ["json"])
         #expect(try bashCandidates(["prty-fetch", "--ga"]) == ["--gateway"])  // the default subcommand's option
         #expect(try bashCandidates(["prty-fetch", "add", "--cid"]) == ["--cid-version"])
@@ -119,20 +123,26 @@ struct CompletionsEndToEndTests {
     @Test func fishCompletesSubcommandsOptionsAndChoices() throws {
         #expect(try fishCandidates("prty-train agg") == ["aggregate"])
         #expect(try fishCandidates("prty-partition --strat") == ["--strategy"])
-        #expect(Set(try fishCandidates("prty-partition --strategy "))
-            == ["random", "iid", "stratified", "sequential", "non_iid", "dirichlet", "label_skew"])
+        #expect(
+            Set(try fishCandidates("prty-partition --strategy "))
+                == ["random", "iid", "stratified", "sequential", "non_iid", "dirichlet", "label_skew"])
         #expect(try fishCandidates("prty-fetch add --cid") == ["--cid-version"])
         #expect(try fishCandidates("prty-fetch --ga") == ["--gateway"])
     }
 
     /// Help texts with quotes, brackets, colons and backslashes survive in every shell's syntax.
     @Test func awkwardHelpTextsStayValidInEveryShell() throws {
-        let command = Command("prty-q", summary: "it's: [odd]", subcommands: [
-            Command("do-it", summary: "a 'quoted' [thing]: yes", arguments: "[FILE]", maxPositionals: 1, options: [
-                Option("weird", short: "w", value: .single("A:B"), help: "it's [odd]: \\ \"really\" $HOME `x`",
-                       completion: .choices(["x", "y"])),
-            ]),
-        ], defaultSubcommand: "do-it")
+        let command = Command(
+            "prty-q", summary: "it's: [odd]",
+            subcommands: [
+                Command(
+                    "do-it", summary: "a 'quoted' [thing]: yes", arguments: "[FILE]", maxPositionals: 1,
+                    options: [
+                        Option(
+                            "weird", short: "w", value: .single("A:B"), help: "it's [odd]: \\ \"really\" $HOME `x`",
+                            completion: .choices(["x", "y"]))
+                    ])
+            ], defaultSubcommand: "do-it")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -145,8 +155,10 @@ struct CompletionsEndToEndTests {
         }
         let fish = try runProcess(
             try Self.shell("fish"),
-            ["--no-config", "-c", "source $argv[1]; complete -C 'prty-q --weird '",
-             directory.appendingPathComponent("fish").path])
+            [
+                "--no-config", "-c", "source $argv[1]; complete -C 'prty-q --weird '",
+                directory.appendingPathComponent("fish").path,
+            ])
         #expect(fish.stdoutText == "x\tit's [odd]: \\ \"really\" $HOME `x`\ny\tit's [odd]: \\ \"really\" $HOME `x`\n")
     }
 }

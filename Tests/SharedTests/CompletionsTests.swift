@@ -1,23 +1,34 @@
 import Testing
+
 @testable import Shared
 
 struct CompletionsTests {
     static let tool = Command(
         "prty-demo", summary: "demo",
         subcommands: [
-            Command("fit", summary: "fit a model", arguments: "[FILE]", maxPositionals: 1,
-                    options: [Option("task", short: "t", value: .single("FILE"), help: "the task", completion: .file),
-                              Option("stats", help: "print stats"),
-                              Option("gateway", short: "g", value: .repeated("URL"), help: "a gateway"),
-                              Option("cache-dir", value: .single("DIR"), help: "cache", completion: .directory),
-                              Option("take", value: .single("train|test"), help: "which part",
-                                     completion: .choices(["train", "test"]))]),
-            Command("aggregate", summary: "combine updates", arguments: "UPDATE...", maxPositionals: nil,
-                    options: [Option("method", value: .single("NAME"), help: "how",
-                                     completion: .choices(["fedavg", "median"]))]),
-            Command("keys", summary: "key tools", subcommands: [
-                Command("show", summary: "show a key", options: [Option("reveal", help: "print the secret")]),
-            ]),
+            Command(
+                "fit", summary: "fit a model", arguments: "[FILE]", maxPositionals: 1,
+                options: [
+                    Option("task", short: "t", value: .single("FILE"), help: "the task", completion: .file),
+                    Option("stats", help: "print stats"),
+                    Option("gateway", short: "g", value: .repeated("URL"), help: "a gateway"),
+                    Option("cache-dir", value: .single("DIR"), help: "cache", completion: .directory),
+                    Option(
+                        "take", value: .single("train|test"), help: "which part",
+                        completion: .choices(["train", "test"])),
+                ]),
+            Command(
+                "aggregate", summary: "combine updates", arguments: "UPDATE...", maxPositionals: nil,
+                options: [
+                    Option(
+                        "method", value: .single("NAME"), help: "how",
+                        completion: .choices(["fedavg", "median"]))
+                ]),
+            Command(
+                "keys", summary: "key tools",
+                subcommands: [
+                    Command("show", summary: "show a key", options: [Option("reveal", help: "print the secret")])
+                ]),
         ],
         defaultSubcommand: "fit")
 
@@ -31,11 +42,12 @@ struct CompletionsTests {
                 let long = shell == .fish ? "-l \(option.long) " : "--\(option.long)"
                 #expect(script.contains(long), "\(shell): \(path.joined(separator: " ")) --\(option.long)")
                 if let short = option.short {
-                    let form = switch shell {
-                    case .bash: " -\(short) "
-                    case .zsh: "{-\(short),--\(option.long)}"
-                    case .fish: "-l \(option.long) -s \(short) "
-                    }
+                    let form =
+                        switch shell {
+                        case .bash: " -\(short) "
+                        case .zsh: "{-\(short),--\(option.long)}"
+                        case .fish: "-l \(option.long) -s \(short) "
+                        }
                     #expect(script.contains(form), "\(shell): \(path.joined(separator: " ")) -\(short)")
                 }
                 if case .choices(let choices) = option.completion {
@@ -67,19 +79,23 @@ struct CompletionsTests {
     }
 
     @Test func quotesInHelpTextsAreEscaped() {
-        let command = Command("prty-q", summary: "q", options: [
-            Option("weird", value: .single("A:B"), help: "it's [odd]: \\ really", completion: .choices(["x"])),
-        ])
-        #expect(Completions.script(for: command, shell: .zsh)
-            .contains(#"'--weird[it'\''s \[odd\]\: \\ really]:A\:B:(x)'"#))
+        let command = Command(
+            "prty-q", summary: "q",
+            options: [
+                Option("weird", value: .single("A:B"), help: "it's [odd]: \\ really", completion: .choices(["x"]))
+            ])
+        #expect(
+            Completions.script(for: command, shell: .zsh)
+                .contains(#"'--weird[it'\''s \[odd\]\: \\ really]:A\:B:(x)'"#))
         #expect(Completions.script(for: command, shell: .fish).contains(#"-d 'it\'s [odd]: \\ really'"#))
     }
 
     @Test func respondHandlesTheCompletionsWord() throws {
         #expect(try Completions.respond(to: ["completions", "bash"], for: Self.tool)?.contains("complete -F") == true)
         #expect(try Completions.respond(to: ["completions", "zsh"], for: Self.tool)?.hasPrefix("#compdef") == true)
-        #expect(try Completions.respond(to: ["completions", "--help"], for: Self.tool)?
-            .hasPrefix("prty-demo completions — print a shell completion script") == true)
+        #expect(
+            try Completions.respond(to: ["completions", "--help"], for: Self.tool)?
+                .hasPrefix("prty-demo completions — print a shell completion script") == true)
         #expect(try Completions.respond(to: ["fit", "completions"], for: Self.tool) == nil)
         #expect(try Completions.respond(to: [], for: Self.tool) == nil)
         let own = Command("prty-own", summary: "s", subcommands: [Command("completions", summary: "mine")])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Shared
 
 struct DotEnvTests {
@@ -10,7 +11,8 @@ struct DotEnvTests {
     }
 
     @Test func commentsAndBlankLines() throws {
-        let text = "# a comment\n\n   \n  # indented comment\nA=value # trailing comment\nB=a#b\n"
+        let text =
+            "# a comment\n\n   \n  # indented comment\nA=value # trailing comment\nB=a#b\n"
             + "C=#notcomment\nD=x\t# tab\n"
         #expect(try values(text) == ["A": "value", "B": "a#b", "C": "", "D": "x"])
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Shared
 
 /// Go `time.ParseDuration` / `Duration.String` known answers (from Go's time/time_test.go).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 /// What `Log` writes to stderr, captured by pointing fd 2 at a pipe for the length of one call. Serialized:
@@ -37,9 +38,10 @@ struct LogTests {
             log.debug("noise", "not shown at the default level")
             log.failure("no such file: x.csv", exitStatus: .noInput)
         }
-        #expect(lines == [
-            "\(tool): fetched 3 blocks", "\(tool): warning: gateway is slow", "\(tool): no such file: x.csv",
-        ])
+        #expect(
+            lines == [
+                "\(tool): fetched 3 blocks", "\(tool): warning: gateway is slow", "\(tool): no such file: x.csv",
+            ])
     }
 
     @Test func jsonEventsCarryTsLevelToolEventMessageAndFields() throws {
@@ -58,7 +60,10 @@ struct LogTests {
         #expect(event["cid"] == "bafy")
         let ts = try #require(event["ts"]?.stringValue)
         #expect(ts.count == 24 && ts.hasSuffix("Z") && ts.dropFirst(10).first == "T", "ts \(ts) is not RFC 3339 ms")
-        #expect(Set(event.objectValue?.keys.map { $0 } ?? []) == ["ts", "level", "tool", "event", "message", "blocks", "cid"])
+        #expect(
+            Set(event.objectValue?.keys.map { $0 } ?? []) == [
+                "ts", "level", "tool", "event", "message", "blocks", "cid",
+            ])
         let failure = try JSONParser.parse(lines[1])
         #expect(failure["event"] == "error")
         #expect(failure["level"] == "error")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Shared
 
 /// DESIGN.md "Seeds and determinism": the session seed is the FL config's `seed`, else the first 8 bytes

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Shared
 
 struct SettingsTests {
@@ -39,8 +40,9 @@ struct SettingsTests {
         #expect(try settings().duration(.ipfsTimeout) == 60)
         #expect(try settings(file: file).duration(.ipfsTimeout) == 20)
         #expect(try settings(env: ["IPFS_TIMEOUT": "5s"], file: file).duration(.ipfsTimeout) == 5)
-        #expect(try settings(["--timeout", "1.5s"], env: ["IPFS_TIMEOUT": "5s"], file: file)
-            .duration(.ipfsTimeout, flag: "timeout") == 1.5)
+        #expect(
+            try settings(["--timeout", "1.5s"], env: ["IPFS_TIMEOUT": "5s"], file: file)
+                .duration(.ipfsTimeout, flag: "timeout") == 1.5)
         // Without flag: the option is not consulted even when given.
         #expect(try settings(["--timeout", "1.5s"], env: ["IPFS_TIMEOUT": "5s"]).duration(.ipfsTimeout) == 5)
         #expect(try settings(file: file).lookup(.ipfsTimeout).source == .file(path: "test.env", line: 1))
@@ -62,7 +64,7 @@ struct SettingsTests {
             guard let error = error as? ConfigError else { return false }
             return error.exitStatus == .config
                 && error.message == #"IPFS_CACHE_MAX_BYTES="lots" is not valid: expected a size such as 512m or 2g"#
-                + " (set in the environment)"
+                    + " (set in the environment)"
         }
     }
 
@@ -120,13 +122,17 @@ struct SettingsTests {
     }
 
     @Test func listsSplitTrimAndOverride() throws {
-        #expect(try settings().list(.ipfsGateways)
-            == ["https://trustless-gateway.link", "https://ipfs.io", "https://dweb.link"])
+        #expect(
+            try settings().list(.ipfsGateways)
+                == ["https://trustless-gateway.link", "https://ipfs.io", "https://dweb.link"])
         let env = ["IPFS_GATEWAYS": " https://a.example/ , ,http://127.0.0.1:8080 "]
-        #expect(try settings(env: env).list(.ipfsGateways, flag: "gateway")
-            == ["https://a.example", "http://127.0.0.1:8080"])
-        let flagged = try settings(["--gateway", "http://x.test", "--gateway", "http://y.test,http://z.test"], env: env)
-        #expect(try flagged.list(.ipfsGateways, flag: "gateway") == ["http://x.test", "http://y.test", "http://z.test"])
+        #expect(
+            try settings(env: env).list(.ipfsGateways, flag: "gateway")
+                == ["https://a.example", "http://127.0.0.1:8080"])
+        let flagged = try settings(
+            ["--gateway", "http://x.test", "--gateway", "http://y.test,http://z.test"], env: env)
+        #expect(
+            try flagged.list(.ipfsGateways, flag: "gateway") == ["http://x.test", "http://y.test", "http://z.test"])
         #expect(try flagged.urls(.ipfsGateways, flag: "gateway").map(\.host) == ["x.test", "y.test", "z.test"])
         #expect(throws: UsageError.self) {
             _ = try settings(["--gateway", "not a url"]).list(.ipfsGateways, flag: "gateway")
@@ -135,8 +141,9 @@ struct SettingsTests {
 
     @Test func pathsExpandHome() throws {
         #expect(try settings(env: ["HOME": "/home/op"]).path(.ipfsCacheDir) == "/home/op/.parity/ipfs")
-        #expect(try settings(env: ["HOME": "/h", "IPFS_CACHE_DIR": "/var/cache/prty"]).path(.ipfsCacheDir)
-            == "/var/cache/prty")
+        #expect(
+            try settings(env: ["HOME": "/h", "IPFS_CACHE_DIR": "/var/cache/prty"]).path(.ipfsCacheDir)
+                == "/var/cache/prty")
         #expect(try settings(env: ["IPFS_CACHE_DIR": "relative/~x"]).path(.ipfsCacheDir) == "relative/~x")
     }
 
@@ -200,7 +207,8 @@ struct SettingsTests {
                 == "PRTY_LOG_FORMAT=\"xml\" is not valid: expected one of human, json (set in \(bad) line 3)"
         }
         #expect(throws: ConfigError.self) {
-            _ = try Settings.logFormatInFile(arguments: arguments(["--config-path", "/nonexistent/z"]), environment: [:])
+            _ = try Settings.logFormatInFile(
+                arguments: arguments(["--config-path", "/nonexistent/z"]), environment: [:])
         }
     }
 
@@ -243,7 +251,8 @@ struct SettingsTests {
         for key in SettingKey.all {
             let words = key.name.lowercased().split(separator: "_")
             let property = words.first.map(String.init)! + words.dropFirst().map(\.capitalized).joined()
-            let read = text.contains(".\(property)") || text.contains("\"\(key.name)\"")
+            let read =
+                text.contains(".\(property)") || text.contains("\"\(key.name)\"")
                 || (key == .logFormat && text.contains("PRTY_LOG_FORMAT"))
             #expect(read, "\(key.name) is declared (and in .env.sample) but no tool reads it")
         }

@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import Shared
 
 struct SubprocessTests {
     static let path = ["PATH": "/usr/local/bin:/usr/bin:/bin"]
 
-    func sh(_ script: String, env: [String: String] = path, input: Subprocess.Input = .null, timeout: Double = 20,
-            grace: Double = 2) -> Subprocess {
+    func sh(
+        _ script: String, env: [String: String] = path, input: Subprocess.Input = .null, timeout: Double = 20,
+        grace: Double = 2
+    ) -> Subprocess {
         Subprocess("sh", ["-c", script], environment: env, input: input, timeout: timeout, killGrace: grace)
     }
 

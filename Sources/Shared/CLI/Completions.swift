@@ -303,7 +303,8 @@ extension Completions {
                 let condition = "\(prefix)_at_subcommand; and test (\(prefix)_path) = \(fishQuote(joined))"
                 for sub in command.subcommands {
                     let mark = sub.name == command.defaultSubcommand ? " (default)" : ""
-                    out += "complete -c \(tool) -n \(fishQuote(condition)) -a \(fishQuote(sub.name)) "
+                    out +=
+                        "complete -c \(tool) -n \(fishQuote(condition)) -a \(fishQuote(sub.name)) "
                         + "-d \(fishQuote(sub.summary + mark))\n"
                 }
                 guard command.defaultSubcommand == nil else { continue }

@@ -117,7 +117,8 @@ public final class ProgressReporter: Sendable {
         var tail = amount(state.done)
         if let total = state.total, total > 0 {
             let fraction = min(1, max(0, Double(state.done) / Double(total)))
-            head += " " + String(repeating: " ", count: 3 - min(3, String(Int(fraction * 100)).count))
+            head +=
+                " " + String(repeating: " ", count: 3 - min(3, String(Int(fraction * 100)).count))
                 + "\(Int(fraction * 100))%"
             tail += " / " + amount(total)
             if rate > 0 && state.done < total {
@@ -128,7 +129,8 @@ public final class ProgressReporter: Sendable {
             if room >= 10 {
                 let cells = min(room, 40)
                 let filled = Int((fraction * Double(cells)).rounded(.down))
-                head += " [" + String(repeating: "#", count: filled)
+                head +=
+                    " [" + String(repeating: "#", count: filled)
                     + String(repeating: ".", count: cells - filled) + "]"
             }
         } else if rate > 0 {

@@ -55,7 +55,8 @@ public enum Size {
         }
         if index == 0 { return "\(bytes) B" }
         let tenths = (value * 10).rounded()
-        let text = tenths.truncatingRemainder(dividingBy: 10) == 0
+        let text =
+            tenths.truncatingRemainder(dividingBy: 10) == 0
             ? String(Int64(tenths / 10)) : String(Double(tenths) / 10)
         return "\(text) \(names[index])"
     }

@@ -275,11 +275,14 @@ extension Subprocess {
             ends.stdin = -1
         }
         let limits = (Self.limit(stdout), Self.limit(stderr))
-        var out: [UInt8] = [], err: [UInt8] = []
-        var outTruncated = false, errTruncated = false
+        var out: [UInt8] = []
+        var err: [UInt8] = []
+        var outTruncated = false
+        var errTruncated = false
         var exitStatus: Int32? = nil
         var exitedAt = 0.0
-        var timedOut = false, cancelled = false
+        var timedOut = false
+        var cancelled = false
         var phase = Phase.running
         let deadline = started + timeout
         var messages: [UInt8] = []
