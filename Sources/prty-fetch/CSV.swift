@@ -64,9 +64,10 @@ struct CSV {
             if index < end && bytes[index] == UInt8(ascii: "\"") {
                 index &+= 1
                 let start = index
+                let openedOn = line + newlines
                 var escaped = false
                 while true {
-                    guard index < end else { throw .badQuote(line: line + newlines) }
+                    guard index < end else { throw .badQuote(line: openedOn) }
                     let byte = bytes[index]
                     if byte == UInt8(ascii: "\"") {
                         if index + 1 < end && bytes[index + 1] == UInt8(ascii: "\"") {
