@@ -35,7 +35,7 @@ enum Partition {
                 help: "write a training part (default) or the held-out test set",
                 completion: .choices(Take.allCases.map(\.rawValue))),
             Option("stats", help: "print every part's size, class counts and skew (JSON) instead of the data"),
-            Option("human", help: "with --stats: a table for people"),
+            Option("human", help: "print those stats as a table for people"),
         ],
         examples: [
             "prty-partition --strategy stratified --parts 3 --index 0 --seed 42 < iris.json > part0.json",
