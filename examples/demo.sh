@@ -15,6 +15,17 @@ done
 
 rm -rf "$out"
 mkdir -p "$out/store" "$out/tasks"
+# The tools' own progress lines go to a log; on a failure its last lines are shown.
+log=$out/tools.log
+exec 3>&2 2>>"$log"
+on_exit() {
+    local status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "demo: failed (exit $status); the last lines of $log:" >&3
+        tail -n 5 "$log" >&3
+    fi
+}
+trap on_exit EXIT
 started=$(date +%s%N)
 bold() { if [ -t 1 ]; then printf '\033[1m%s\033[0m\n' "$*"; else printf '%s\n' "$*"; fi; }
 say() { printf '  %s\n' "$*"; }
@@ -81,4 +92,4 @@ printf '  %-28s %s\n' "random forest, round 1:" "$(jq -r '.accuracy * 1000 | rou
 printf '  %-28s %s\n' "random forest, both rounds:" "$(jq -r '.accuracy * 1000 | round / 10' "$out/forest-both-rounds-eval.json")% test accuracy"
 printf '  %-28s %s\n' "partition skew:" "$(jq '.skew * 1000 | round / 1000' "$out/partition-stats.json") (0 = every part like the whole)"
 printf '  %-28s %s s\n' "time:" "$elapsed"
-printf '  %-28s %s\n' "outputs:" "$out"
+printf '  %-28s %s\n' "outputs:" "$out (the tools' stderr: $log)"
