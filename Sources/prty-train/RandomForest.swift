@@ -125,7 +125,7 @@ struct RandomForest: Sendable, Equatable {
     /// Mean of the trees' leaf class probabilities, row-major `rows × classes.count`. `data.width` must be
     /// `featureCount` (callers check it). Rows are split among threads; each row sums its trees in tree order.
     func predictProbabilities(_ data: Dataset) -> [Double] {
-        probabilities(data, threads: ProcessInfo.processInfo.activeProcessorCount) { _, _ in true }
+        probabilities(data, threads: ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// The class label value with the highest mean probability for each row; a tie goes to the smallest class.
@@ -141,47 +141,61 @@ struct RandomForest: Sendable, Equatable {
         return best
     }
 
-    /// Sums, per row, the leaf probabilities of the trees for which `include(tree, row)` holds, divided by the
-    /// number of such trees (all zeros for none).
-    private func probabilities(_ data: Dataset, threads: Int,
-                               include: @Sendable @escaping (Int, Int) -> Bool) -> [Double] {
+    /// Sums, per row, the leaf probabilities of the trees that vote for it (every tree, or with `inBag` only the
+    /// trees the row was out of bag for), divided by their number (all zeros for none).
+    ///
+    /// Rows go in chunks that stay in the L2 cache, tree by tree, so a tree's nodes are reused across the chunk;
+    /// eight rows descend a tree in lockstep, so eight node loads are in flight at once instead of one.
+    private func probabilities(_ data: Dataset, threads: Int, inBag: [[UInt64]]? = nil) -> [Double] {
         precondition(data.width == featureCount, "rows must have featureCount features")
         let k = classes.count
         let rowCount = data.count
         var output = [Double](repeating: 0, count: rowCount * k)
-        let chunk = max(64, min(4096, 32768 / max(featureCount, 1)))  // a chunk's rows stay in the L2 cache
+        guard rowCount > 0, !trees.isEmpty else { return output }
+        let width = featureCount
+        let compact = trees.map { ForestTree.Compact($0, classCount: k) }
+        let chunk = max(64, min(4096, 32768 / max(width, 1)))
         let chunks = (rowCount + chunk - 1) / chunk
-        let trees = self.trees
+        let workers = min(max(threads, 1), chunks)
         output.withUnsafeMutableBufferPointer { out in
-            let target = ForestShared(out)
+            let target = ForestShared(out.baseAddress!)
             data.features.withUnsafeBufferPointer { features in
-                let rows = ForestShared(features)
-                let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(rowCount, 1))
-                counts.initialize(repeating: 0)
-                defer { counts.deallocate() }
-                let perRow = ForestShared(counts)
-                DispatchQueue.concurrentPerform(iterations: min(max(threads, 1), max(chunks, 1))) { worker in
-                    var index = worker
-                    while index < chunks {
+                let rows = ForestShared(features.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let voters = UnsafeMutablePointer<Int32>.allocate(capacity: chunk)
+                    let listed = UnsafeMutablePointer<Int>.allocate(capacity: chunk)
+                    let at = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+                    defer {
+                        voters.deallocate()
+                        listed.deallocate()
+                        at.deallocate()
+                    }
+                    for index in stride(from: worker, to: chunks, by: workers) {
                         let first = index * chunk
                         let last = min(first + chunk, rowCount)
-                        for (t, tree) in trees.enumerated() {
-                            tree.values.withUnsafeBufferPointer { values in
-                                tree.nodes.withUnsafeBufferPointer { nodes in
-                                    for row in first..<last where include(t, row) {
-                                        let x = rows.value.baseAddress! + row * featureCount
-                                        let leaf = tree.leafOffset(x, classCount: k, nodes: nodes.baseAddress!)
-                                        for c in 0..<k { target.value[row * k + c] += values[leaf + c] }
-                                        perRow.value[row] += 1
-                                    }
+                        voters.initialize(repeating: 0, count: last - first)
+                        for (t, tree) in compact.enumerated() {
+                            var count = 0
+                            if let inBag {
+                                let bits = inBag[t]
+                                for row in first..<last where bits[row >> 6] & (1 << UInt64(row & 63)) == 0 {
+                                    listed[count] = row
+                                    count += 1
+                                }
+                            } else {
+                                for row in first..<last {
+                                    listed[count] = row
+                                    count += 1
                                 }
                             }
+                            tree.vote(rows: listed, count: count, features: rows.value, width: width,
+                                      into: target.value, classCount: k, lanes: at)
+                            for position in 0..<count { voters[listed[position] - first] += 1 }
                         }
-                        for row in first..<last where perRow.value[row] > 0 {
-                            let scale = 1 / Double(perRow.value[row])
+                        for row in first..<last where voters[row - first] > 0 {
+                            let scale = 1 / Double(voters[row - first])
                             for c in 0..<k { target.value[row * k + c] *= scale }
                         }
-                        index += min(max(threads, 1), max(chunks, 1))
                     }
                 }
             }
@@ -193,9 +207,7 @@ struct RandomForest: Sendable, Equatable {
     /// bag are left out rather than counted as class 0). `nil` when no row was ever out of bag.
     private func outOfBagScore(_ data: Dataset, labels: UnsafeMutablePointer<Int32>, inBag: [[UInt64]],
                                threads: Int) -> Double? {
-        let probabilities = probabilities(data, threads: threads) { tree, row in
-            inBag[tree][row >> 6] & (1 << UInt64(row & 63)) == 0
-        }
+        let probabilities = probabilities(data, threads: threads, inBag: inBag)
         let k = classes.count
         var scored = 0
         var correct = 0

@@ -17,6 +17,48 @@ struct ForestEncodingTests {
         #expect(rebuilt.metadata().serialized() == text)
     }
 
+    @Test func nodesInAnyParentFirstOrderPredictTheSame() throws {
+        // The same trees with their nodes listed breadth first (still every child after its parent): the
+        // decoder accepts them and prediction, which lays trees out in pre-order itself, gives the same answers.
+        var metadata = try #require(Self.forest.metadata().objectValue)
+        var reordered = [JSON]()
+        for tree in Self.forest.trees {
+            var order = [0]
+            var position = 0
+            while position < order.count {
+                let node = tree.nodes[order[position]]
+                if !node.isLeaf { order += [Int(node.left), Int(node.right)] }
+                position += 1
+            }
+            var newIndex = [Int](repeating: 0, count: order.count)
+            for (new, old) in order.enumerated() { newIndex[old] = new }
+            var feature = [JSON](), threshold = [JSON](), left = [JSON](), right = [JSON](), value = [JSON]()
+            for old in order {
+                let node = tree.nodes[old]
+                if node.isLeaf {
+                    feature.append(-1)
+                    threshold.append(nil)
+                    left.append(-1)
+                    right.append(-1)
+                    let offset = Int(node.left) * 3
+                    value.append(.doubles(Array(tree.values[offset..<offset + 3])))
+                } else {
+                    feature.append(.int(Int(node.feature)))
+                    threshold.append(.double(node.threshold))
+                    left.append(.int(newIndex[Int(node.left)]))
+                    right.append(.int(newIndex[Int(node.right)]))
+                    value.append(nil)
+                }
+            }
+            reordered.append(["feature": .array(feature), "threshold": .array(threshold), "left": .array(left),
+                              "right": .array(right), "value": .array(value)])
+        }
+        metadata["trees"] = .array(reordered)
+        let rebuilt = try RandomForest(metadata: .object(metadata))
+        #expect(rebuilt.trees != Self.forest.trees)
+        #expect(rebuilt.predictProbabilities(Self.data) == Self.forest.predictProbabilities(Self.data))
+    }
+
     @Test func weightsRoundTrip() throws {
         let rebuilt = try RandomForest(weights: Self.forest.weights(), classes: Self.forest.classes)
         #expect(rebuilt.trees == Self.forest.trees)
