@@ -1,30 +1,51 @@
 /// The dense-layer kernels of the neural network, over raw row-major buffers. They allocate nothing, and every
 /// sum is taken in one fixed order (blocks of four, then the rest), so the same inputs give the same bits on
-/// every run. The innermost loops run over contiguous memory so the compiler vectorises them.
+/// every run. The innermost loops run over contiguous memory so the compiler vectorises them; a narrow layer
+/// (fewer than `narrow` outputs, such as a 3-class output layer) goes through its transposed weights instead,
+/// so the long dimension is the inner one there too.
 enum Dense {
-    /// `out[r×n] = input[r×k] · weights[k×n] + bias[n]`.
+    /// Below this many outputs a layer counts as narrow.
+    static let narrow = 8
+
+    /// `out[r×n] = input[r×k] · weights[k×n] + bias[n]` (`bias` nil: no bias). `scratch` must hold k × n values.
     static func forward(
         _ input: UnsafePointer<Double>, rows: Int, inputs k: Int,
-        weights: UnsafePointer<Double>, bias: UnsafePointer<Double>, outputs n: Int,
-        into out: UnsafeMutablePointer<Double>
+        weights: UnsafePointer<Double>, bias: UnsafePointer<Double>?, outputs n: Int,
+        into out: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>
     ) {
+        if n < narrow {
+            transpose(weights, rows: k, columns: n, into: scratch)
+            for row in 0..<rows {
+                let a = input + row * k, o = out + row * n
+                for j in 0..<n { o[j] = (bias?[j] ?? 0) + dot(a, scratch + j * k, count: k) }
+            }
+            return
+        }
         for row in 0..<rows {
             let o = out + row * n
-            let a = input + row * k
-            o.update(from: bias, count: n)
-            var p = 0
-            while p + 4 <= k {
-                let a0 = a[p], a1 = a[p + 1], a2 = a[p + 2], a3 = a[p + 3]
-                let w0 = weights + p * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n
-                for j in 0..<n { o[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j] }
-                p += 4
-            }
-            while p < k {
-                let a0 = a[p]
-                let w0 = weights + p * n
-                for j in 0..<n { o[j] += a0 * w0[j] }
-                p += 1
-            }
+            if let bias { o.update(from: bias, count: n) } else { o.update(repeating: 0, count: n) }
+            axpy4(input + row * k, count: k, weights, width: n, into: o)
+        }
+    }
+
+    /// `o[n] += Σ_p a[p] · w[p×n]`, four rows of `w` at a time.
+    @inline(__always)
+    private static func axpy4(
+        _ a: UnsafePointer<Double>, count k: Int, _ weights: UnsafePointer<Double>, width n: Int,
+        into o: UnsafeMutablePointer<Double>
+    ) {
+        var p = 0
+        while p + 4 <= k {
+            let a0 = a[p], a1 = a[p + 1], a2 = a[p + 2], a3 = a[p + 3]
+            let w0 = weights + p * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n
+            for j in 0..<n { o[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j] }
+            p += 4
+        }
+        while p < k {
+            let a0 = a[p]
+            let w0 = weights + p * n
+            for j in 0..<n { o[j] += a0 * w0[j] }
+            p += 1
         }
     }
 
@@ -33,29 +54,59 @@ enum Dense {
         for index in 0..<count where !(values[index] > 0) { values[index] = 0 }
     }
 
-    /// `gradient[k×n] += input[r×k]ᵀ · delta[r×n]` and `biasGradient[n] += Σ_rows delta`.
+    /// `gradient[k×n] += input[r×k]ᵀ · delta[r×n]` and `biasGradient[n] += Σ_rows delta`. `scratch` must hold
+    /// k × n values.
     static func accumulateGradients(
         _ input: UnsafePointer<Double>, rows: Int, inputs k: Int,
         delta: UnsafePointer<Double>, outputs n: Int,
-        weightGradient: UnsafeMutablePointer<Double>, biasGradient: UnsafeMutablePointer<Double>
+        weightGradient: UnsafeMutablePointer<Double>, biasGradient: UnsafeMutablePointer<Double>,
+        scratch: UnsafeMutablePointer<Double>
     ) {
-        for p in 0..<k {
-            let g = weightGradient + p * n
+        if n < narrow {
+            // Transposed: scratch[n×k] = deltaᵀ · input, row by row of the batch, then added in transposed.
+            scratch.update(repeating: 0, count: n * k)
             var row = 0
             while row + 4 <= rows {
-                let a0 = input[row * k + p], a1 = input[(row + 1) * k + p]
-                let a2 = input[(row + 2) * k + p], a3 = input[(row + 3) * k + p]
-                if a0 != 0 || a1 != 0 || a2 != 0 || a3 != 0 {  // ReLU outputs are often zero four at a time
-                    let d0 = delta + row * n, d1 = d0 + n, d2 = d1 + n, d3 = d2 + n
-                    for j in 0..<n { g[j] += a0 * d0[j] + a1 * d1[j] + a2 * d2[j] + a3 * d3[j] }
+                let a0 = input + row * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
+                let d = delta + row * n
+                for j in 0..<n {
+                    let d0 = d[j], d1 = d[n + j], d2 = d[2 * n + j], d3 = d[3 * n + j]
+                    let g = scratch + j * k
+                    for p in 0..<k { g[p] += d0 * a0[p] + d1 * a1[p] + d2 * a2[p] + d3 * a3[p] }
                 }
                 row += 4
             }
             while row < rows {
-                let a0 = input[row * k + p]
-                let d0 = delta + row * n
-                for j in 0..<n { g[j] += a0 * d0[j] }
+                let a0 = input + row * k
+                for j in 0..<n {
+                    let d0 = delta[row * n + j]
+                    let g = scratch + j * k
+                    for p in 0..<k { g[p] += d0 * a0[p] }
+                }
                 row += 1
+            }
+            for p in 0..<k {
+                for j in 0..<n { weightGradient[p * n + j] += scratch[j * k + p] }
+            }
+        } else {
+            for p in 0..<k {
+                let g = weightGradient + p * n
+                var row = 0
+                while row + 4 <= rows {
+                    let a0 = input[row * k + p], a1 = input[(row + 1) * k + p]
+                    let a2 = input[(row + 2) * k + p], a3 = input[(row + 3) * k + p]
+                    if a0 != 0 || a1 != 0 || a2 != 0 || a3 != 0 {  // ReLU outputs are often zero four at a time
+                        let d0 = delta + row * n, d1 = d0 + n, d2 = d1 + n, d3 = d2 + n
+                        for j in 0..<n { g[j] += a0 * d0[j] + a1 * d1[j] + a2 * d2[j] + a3 * d3[j] }
+                    }
+                    row += 4
+                }
+                while row < rows {
+                    let a0 = input[row * k + p]
+                    let d0 = delta + row * n
+                    for j in 0..<n { g[j] += a0 * d0[j] }
+                    row += 1
+                }
             }
         }
         var row = 0
@@ -73,23 +124,27 @@ enum Dense {
 
     /// The delta of the layer below through ReLU:
     /// `below[r×k] = (delta[r×n] · weights[k×n]ᵀ) ⊙ 1[activation > 0]`, where `activation[r×k]` is that
-    /// layer's ReLU output (so a unit that was off passes no gradient).
+    /// layer's ReLU output (so a unit that was off passes no gradient). `scratch` must hold k × n values.
     static func backPropagate(
         _ delta: UnsafePointer<Double>, rows: Int, outputs n: Int,
         weights: UnsafePointer<Double>, activation: UnsafePointer<Double>, inputs k: Int,
-        into below: UnsafeMutablePointer<Double>
+        into below: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Double>
     ) {
+        transpose(weights, rows: k, columns: n, into: scratch)
         for row in 0..<rows {
-            let d = delta + row * n
-            let h = activation + row * k
-            let b = below + row * k
-            for p in 0..<k {
-                guard h[p] > 0 else {
-                    b[p] = 0
-                    continue
-                }
-                b[p] = dot(d, weights + p * n, count: n)
-            }
+            let b = below + row * k, h = activation + row * k
+            b.update(repeating: 0, count: k)
+            axpy4(delta + row * n, count: n, scratch, width: k, into: b)
+            for p in 0..<k where !(h[p] > 0) { b[p] = 0 }
+        }
+    }
+
+    /// `out[columns×rows] = matrix[rows×columns]ᵀ`.
+    static func transpose(
+        _ matrix: UnsafePointer<Double>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Double>
+    ) {
+        for r in 0..<rows {
+            for c in 0..<columns { out[c * rows + r] = matrix[r * columns + c] }
         }
     }
 

@@ -136,8 +136,9 @@ struct Fit {
         try Self.checkData(dataset)
         let split = ValidationSplit(rows: dataset.count, fraction: config.validationFraction, seed: config.seed)
         let training = dataset.subset(split.training)
-        let validation = split.validation.isEmpty ? training : dataset.subset(split.validation)
-        if split.validation.isEmpty {
+        // nil: nothing held out, so the metrics are the training rows' (computed once).
+        let validation = split.validation.isEmpty ? nil : dataset.subset(split.validation)
+        if split.validation.isEmpty, config.validationFraction > 0 {
             log.warning("validation_empty", "too few rows to hold any out: loss and accuracy are measured on "
                 + "the \(training.count) training rows")
         }
@@ -256,7 +257,7 @@ struct Fit {
 
     // MARK: Neural network
 
-    private func fitNetwork(_ dataset: Dataset, training: Dataset, validation: Dataset) throws -> FitResult {
+    private func fitNetwork(_ dataset: Dataset, training: Dataset, validation: Dataset?) throws -> FitResult {
         let network = config.network!, settings = config.training!
         let task = network.task ?? dataset.task
         if task == .classification {
@@ -320,9 +321,10 @@ struct Fit {
             control: control, log: log)
         let (weights, delta, report) = privatise(local: model.weights(), start: start.weights())
         if report != nil { model = try NeuralNetwork(shape: shape, weights: weights, source: "the private update") }
-        let validationMetrics = model.evaluate(validation.features, rows: validation.count,
-                                               targets: try targets(validation))
         let trainingMetrics = model.evaluate(training.features, rows: training.count, targets: trainingTargets)
+        let validationMetrics = try validation.map { data in
+            model.evaluate(data.features, rows: data.count, targets: try targets(data))
+        } ?? trainingMetrics
         return FitResult(
             task: task, weights: weights, gradients: delta, validation: validationMetrics, training: trainingMetrics,
             history: history, trainingExtra: ["epochs": .int(settings.epochs)],
@@ -335,7 +337,7 @@ struct Fit {
 
     // MARK: Linear regression
 
-    private func fitLinear(_ dataset: Dataset, training: Dataset, validation: Dataset) throws -> FitResult {
+    private func fitLinear(_ dataset: Dataset, training: Dataset, validation: Dataset?) throws -> FitResult {
         let settings = config.training!
         if let inputSize = config.linear?.inputSize, inputSize != dataset.width {
             throw TrainError.data("model_config.input_size is \(inputSize) but the dataset has \(dataset.width) "
@@ -356,10 +358,12 @@ struct Fit {
             control: control, log: log)
         let (weights, delta, report) = privatise(local: model.weightMap(), start: start.weightMap())
         if report != nil { model = try LinearRegression(weights: weights, inputs: dataset.width, source: "update") }
+        let trainingMetrics = model.evaluate(training.features, rows: training.count, targets: training.labels)
         return FitResult(
             task: .regression, weights: weights, gradients: delta,
-            validation: model.evaluate(validation.features, rows: validation.count, targets: validation.labels),
-            training: model.evaluate(training.features, rows: training.count, targets: training.labels),
+            validation: validation.map { model.evaluate($0.features, rows: $0.count, targets: $0.labels) }
+                ?? trainingMetrics,
+            training: trainingMetrics,
             history: history, trainingExtra: ["epochs": .int(settings.epochs)],
             effectiveModel: ["input_size": .int(dataset.width), "task": "regression"],
             metadata: ["architecture": ["inputs": .int(dataset.width), "outputs": 1, "task": "regression"]],
@@ -372,7 +376,7 @@ struct Fit {
     /// predicted probabilities), the weights and `metadata.forest`. A forest has no starting point, so its
     /// "delta" is the model itself; only `feature_importance` is sent under `gradients`, since a difference
     /// of trees means nothing and would double the document.
-    private func fitForest(_ dataset: Dataset, training: Dataset, validation: Dataset) throws -> FitResult {
+    private func fitForest(_ dataset: Dataset, training: Dataset, validation: Dataset?) throws -> FitResult {
         guard dataset.task == .classification else {
             throw TrainError.data("random_forest is a classifier but the dataset's labels are continuous (its task "
                 + "is regression); use linear_regression or neural_network for regression labels")
@@ -390,12 +394,13 @@ struct Fit {
                 probabilities: forest.predictProbabilities(data), classCount: forest.classes.count,
                 targets: try ClassIndex.indices(of: data.labels, classes: forest.classes, what: "the forest's"))
         }
+        let trainingMetrics = try metrics(training)
         var extra: [String: JSON] = ["trees": .int(forestTreeCount(forest))]
         if let oob = forest.oobScore, oob.isFinite { extra["oob_score"] = .double(oob) }
         return FitResult(
             task: .classification, weights: forest.weights(),
             gradients: ["feature_importance": forest.featureImportance],
-            validation: try metrics(validation), training: try metrics(training), history: nil,
+            validation: try validation.map(metrics) ?? trainingMetrics, training: trainingMetrics, history: nil,
             trainingExtra: extra, effectiveModel: forestConfig.effective,
             metadata: ["forest": forest.metadata(), "feature_importance": .doubles(forest.featureImportance)],
             privacy: nil)

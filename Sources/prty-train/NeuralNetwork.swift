@@ -182,7 +182,7 @@ struct NeuralNetwork: Sendable, Equatable {
             let k = shape.sizes[l], n = shape.sizes[l + 1]
             Dense.forward(buffers.activations[l], rows: rows, inputs: k,
                           weights: parameters + shape.weightOffset(l), bias: parameters + shape.biasOffset(l),
-                          outputs: n, into: buffers.activations[l + 1])
+                          outputs: n, into: buffers.activations[l + 1], scratch: buffers.scratch)
             if l < shape.layerCount - 1 { Dense.relu(buffers.activations[l + 1], count: rows * n) }
         }
     }
@@ -217,6 +217,8 @@ enum Streams {
 final class LayerBuffers {
     let activations: [UnsafeMutablePointer<Double>]
     let deltas: [UnsafeMutablePointer<Double>]
+    /// Room for one layer's weights, transposed (the kernels' scratch).
+    let scratch: UnsafeMutablePointer<Double>
 
     init(shape: NetworkShape, rows: Int) {
         activations = shape.sizes.map { size in
@@ -229,11 +231,15 @@ final class LayerBuffers {
             buffer.initialize(repeating: 0, count: max(rows * size, 1))
             return buffer
         }
+        let largest = (0..<shape.layerCount).map { shape.sizes[$0] * shape.sizes[$0 + 1] }.max() ?? 1
+        scratch = .allocate(capacity: max(largest, 1))
+        scratch.initialize(repeating: 0, count: max(largest, 1))
     }
 
     deinit {
         for buffer in activations { buffer.deallocate() }
         for buffer in deltas { buffer.deallocate() }
+        scratch.deallocate()
     }
 }
 
@@ -351,11 +357,13 @@ extension NeuralNetwork {
             let k = shape.sizes[l], n = shape.sizes[l + 1]
             Dense.accumulateGradients(
                 buffers.activations[l], rows: count, inputs: k, delta: buffers.deltas[l + 1], outputs: n,
-                weightGradient: g + shape.weightOffset(l), biasGradient: g + shape.biasOffset(l))
+                weightGradient: g + shape.weightOffset(l), biasGradient: g + shape.biasOffset(l),
+                scratch: buffers.scratch)
             if l > 0 {
                 Dense.backPropagate(
                     buffers.deltas[l + 1], rows: count, outputs: n, weights: p + shape.weightOffset(l),
-                    activation: buffers.activations[l], inputs: k, into: buffers.deltas[l])
+                    activation: buffers.activations[l], inputs: k, into: buffers.deltas[l],
+                    scratch: buffers.scratch)
             }
         }
         return loss
