@@ -7,13 +7,14 @@ import Shared
 /// `weights.trees`, a flat array of numbers:
 ///
 ///     [1 (encoding version), T (trees), K (classes), F (features),
-///      then per tree: M (nodes), then its M nodes in pre-order, each either
-///        an internal node  [feature (0-based), threshold, left child, right child]   (4 numbers) or
-///        a leaf            [-1, p_0, …, p_{K-1}]                                     (1 + K numbers)]
+///      then per tree: M (nodes), then its M nodes in pre-order, each one of
+///        an internal node  [feature (0-based), threshold, right child]   (3 numbers; the left child is the next node)
+///        a leaf            [-1, p_0, …, p_{K-1}]                         (1 + K numbers)
+///        a pure leaf       [-2, k]                                       (2 numbers: probability 1 for class k)]
 ///
-/// Child indices count nodes within their tree (the root is 0); a row goes left when `row[feature] <= threshold`.
-/// `p_k` is the probability of class `classes[k]` (metadata.classes). Nodes come in pre-order, so every child's
-/// index is greater than its parent's.
+/// Node indices count nodes within their tree (the root is 0); a row goes left when `row[feature] <= threshold`.
+/// `p_k` and `k` refer to `classes[k]` (metadata.classes). A fully grown tree's leaves are nearly all pure, so the
+/// short form keeps the array at about a third of the fixed-width one.
 ///
 /// `metadata.forest`:
 ///
@@ -35,19 +36,36 @@ extension RandomForest {
     func flatTrees() -> [Double] {
         let k = classes.count
         var capacity = 4
-        for tree in trees { capacity += 1 + tree.nodes.count * 4 + tree.values.count }
+        for tree in trees { capacity += 1 + tree.nodes.count * 3 }
         var out = [Double]()
         out.reserveCapacity(capacity)
         out.append(contentsOf: [Self.encodingVersion, Double(trees.count), Double(k), Double(featureCount)])
         for tree in trees {
             out.append(Double(tree.nodes.count))
-            for node in tree.nodes {
+            // Depth first, left before right: the nodes come out in pre-order whatever order `tree` lists them in,
+            // and an internal node's right-child slot is filled in when that child comes out.
+            var emitted = 0
+            var stack = [(node: 0, slot: -1)]
+            while let (index, slot) = stack.popLast() {
+                if slot >= 0 { out[slot] = Double(emitted) }
+                emitted += 1
+                let node = tree.nodes[index]
                 if node.isLeaf {
-                    out.append(-1)
                     let offset = Int(node.left) * k
-                    out.append(contentsOf: tree.values[offset..<offset + k])
+                    let probabilities = tree.values[offset..<offset + k]
+                    if let pure = probabilities.firstIndex(of: 1), probabilities.allSatisfy({ $0 == 0 || $0 == 1 }) {
+                        out.append(-2)
+                        out.append(Double(pure - offset))
+                    } else {
+                        out.append(-1)
+                        out.append(contentsOf: probabilities)
+                    }
                 } else {
-                    out.append(contentsOf: [Double(node.feature), node.threshold, Double(node.left), Double(node.right)])
+                    out.append(Double(node.feature))
+                    out.append(node.threshold)
+                    out.append(-1)
+                    stack.append((Int(node.right), out.count - 1))
+                    stack.append((Int(node.left), -1))
                 }
             }
         }
@@ -197,16 +215,21 @@ extension RandomForest {
             var nodes = [ForestTree.Node]()
             var values = [Double]()
             for index in 0..<m {
-                let f = try integer("tree \(t) node \(index)'s feature", in: -1...(featureCount - 1))
-                if f == -1 {
+                let f = try integer("tree \(t) node \(index)'s feature", in: -2...(featureCount - 1))
+                if f < 0 {
                     let leaf = Int32(values.count / k)
-                    for _ in 0..<k { values.append(try next("a leaf probability")) }
+                    if f == -2 {
+                        let pure = try integer("tree \(t) node \(index)'s class", in: 0...(k - 1))
+                        for c in 0..<k { values.append(c == pure ? 1 : 0) }
+                    } else {
+                        for _ in 0..<k { values.append(try next("a leaf probability")) }
+                    }
                     nodes.append(ForestTree.Node(threshold: 0, feature: -1, left: leaf, right: -1))
                 } else {
                     let cut = try next("a threshold")
-                    let l = try integer("a left child", in: 0...(m - 1))
                     let r = try integer("a right child", in: 0...(m - 1))
-                    nodes.append(ForestTree.Node(threshold: cut, feature: Int32(f), left: Int32(l), right: Int32(r)))
+                    nodes.append(ForestTree.Node(threshold: cut, feature: Int32(f), left: Int32(index + 1),
+                                                 right: Int32(r)))
                 }
             }
             trees.append(try ForestTree.checked(nodes: nodes, values: values, classCount: k, fail: treeFail))
@@ -263,7 +286,7 @@ extension ForestTree {
             guard node.threshold.isFinite else { throw fail("node \(index): the threshold must be finite") }
             for child in [Int(node.left), Int(node.right)] {
                 guard child > index, child < nodes.count else {
-                    throw fail("node \(index): child \(child) must come after its parent (pre-order)")
+                    throw fail("node \(index): child \(child) must be a later node of the tree")
                 }
                 guard parents[child] == 0 else { throw fail("node \(child) has two parents") }
                 parents[child] = 1

@@ -57,6 +57,8 @@ struct ForestEncodingTests {
         let rebuilt = try RandomForest(metadata: .object(metadata))
         #expect(rebuilt.trees != Self.forest.trees)
         #expect(rebuilt.predictProbabilities(Self.data) == Self.forest.predictProbabilities(Self.data))
+        // The flat encoding writes pre-order whatever the order in memory: it equals the original's.
+        #expect(rebuilt.weights() == Self.forest.weights())
     }
 
     @Test func weightsRoundTrip() throws {
@@ -64,14 +66,22 @@ struct ForestEncodingTests {
         #expect(rebuilt.trees == Self.forest.trees)
         #expect(rebuilt.featureImportance == Self.forest.featureImportance)
         #expect(rebuilt.predict(Self.data) == Self.forest.predict(Self.data))
+        // Shallow trees have impure leaves (the long leaf form): the same round trip.
+        let shallow = try Data.fit(Self.data, ["num_trees": 4, "max_depth": 3])
+        let flat = shallow.weights()["trees"]!
+        #expect(flat.contains(-1) && flat.contains(-2))
+        let again = try RandomForest(weights: shallow.weights(), classes: shallow.classes)
+        #expect(again.trees == shallow.trees)
+        #expect(again.predictProbabilities(Self.data) == shallow.predictProbabilities(Self.data))
     }
 
     @Test func flatEncodingLayout() throws {
-        // One feature, a perfect split at 3: root [0, 3, 1, 2], then two leaves [-1, 1, 0] and [-1, 0, 1].
+        // One feature, a perfect split at 3: root [0, 3, 2] (right child node 2), then two pure leaves [-2, 0] and
+        // [-2, 1].
         let data = Dataset(features: [1, 2, 4, 8], width: 1, labels: [0, 0, 1, 1], task: .classification,
                            classes: [0, 1])
         let forest = try Data.fit(data, ["num_trees": 2, "bootstrap_samples": false, "oob_score": false])
-        let tree: [Double] = [3, 0, 3, 1, 2, -1, 1, 0, -1, 0, 1]
+        let tree: [Double] = [3, 0, 3, 2, -2, 0, -2, 1]
         #expect(forest.weights()["trees"] == [1, 2, 2, 1] + tree + tree)
         #expect(forest.weights()["feature_importance"] == [1])
         let metadata = forest.metadata()
@@ -109,7 +119,7 @@ struct ForestEncodingTests {
         var cases: [(JSON, String)] = [
             (.string("forest"), "must be an object"),
             (withTree(good, "left", [2, -1, -1]), "node 2 has two parents"),
-            (withTree(good, "left", [0, -1, -1]), "must come after its parent"),  // a cycle
+            (withTree(good, "left", [0, -1, -1]), "must be a later node"),  // a cycle
             (withTree(good, "right", [5, -1, -1]), "node 0"),
             (withTree(good, "feature", [1, -1, -1]), "node 0"),  // only feature 0 exists
             (withTree(good, "feature", [0, -1]), "one entry per node"),
@@ -162,9 +172,12 @@ struct ForestEncodingTests {
         #expect(refused(flat + [0])?.contains("after the last tree") == true)
         #expect(refused([2] + flat.dropFirst())?.contains("unknown encoding version") == true)
         #expect(refused(flat, classes: [0, 1])?.contains("has 3 classes") == true)
-        #expect(refused([1, 1, 3, 5, 1, 0, 0.5, 1, 2])?.contains("a left child") == true)  // child beyond the tree
+        #expect(refused([1, 1, 3, 5, 1, 0, 0.5, 1])?.contains("a right child") == true)  // beyond the tree
+        #expect(refused([1, 1, 3, 5, 1, 0, 0.5, 0])?.contains("child 1 must be a later node") == true)  // left too
+        #expect(refused([1, 1, 3, 5, 1, -2, 3])?.contains("class") == true)
+        #expect(refused([1, 1, 3, 5, 1, -3, 0])?.contains("feature") == true)
         #expect(refused([1, 1, 3, 5, 1, 9, 0.5, 0, 0])?.contains("feature") == true)
-        #expect(refused([1, 1, 3, 5, 3, 0, 0.5, 1, 1, -1, 1, 0, 0, -1, 0, 1, 0])?.contains("two parents") == true)
+        #expect(refused([1, 1, 3, 5, 3, 0, 0.5, 1, -2, 0, -2, 1])?.contains("two parents") == true)
         #expect(refused([1, 1, 3, 5, 1, -1, 0.5, 0.5, 0.5])?.contains("sum to 1") == true)
         var noImportance = good
         noImportance["feature_importance"] = nil
