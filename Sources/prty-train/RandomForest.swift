@@ -45,23 +45,21 @@ struct RandomForest: Sendable, Equatable {
 
         let slots = ForestSlots<ForestBuilder.Grown>(count: config.numTrees)
         defer { slots.release() }
-        let progress = ForestProgress()
+        let next = ForestCounter()
         let root = SeededRandom(seed: config.randomState)
         let total = config.numTrees
+        let progress = ProgressReporter(log: log, label: "growing trees", unit: .items("trees"), total: Int64(total))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let builder = ForestBuilder(data: prepared, config: config)
             while !Interruption.isRequested {
-                let index = progress.next.add(1, ordering: .relaxed).oldValue
+                let index = next.value.add(1, ordering: .relaxed).oldValue
                 guard index < total else { return }
                 guard let grown = builder.grow(index: index, random: root.derived(UInt64(index))) else { return }
                 slots.store(grown, at: index)
-                let done = progress.done.add(1, ordering: .relaxed).newValue
-                if total >= 10, done % (total / 10) == 0, done < total {
-                    log.debug("forest_progress", "\(done) of \(total) trees grown",
-                              ["trees_done": .int(done), "trees": .int(total)])
-                }
+                progress.advance()
             }
         }
+        progress.finish()
         try Interruption.check()
         let grownAt = clock()
         var grown = [ForestBuilder.Grown]()
@@ -279,9 +277,8 @@ private final class ForestSlots<Value>: @unchecked Sendable {
     }
 }
 
-/// The workers' shared counters: the next tree to grow and how many are done.
-private final class ForestProgress: Sendable {
-    let next = Atomic<Int>(0)
-    let done = Atomic<Int>(0)
+/// The next tree a worker takes.
+private final class ForestCounter: Sendable {
+    let value = Atomic<Int>(0)
 }
 
