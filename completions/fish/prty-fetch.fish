@@ -8,7 +8,7 @@ function __prty_fetch_path
     set -l path prty-fetch
     for word in $words[2..-1]
         switch "$path $word"
-            case 'prty-fetch get' 'prty-fetch add'
+            case 'prty-fetch get' 'prty-fetch add' 'prty-fetch parse'
                 set path "$path $word"
             case '*'
                 break
@@ -36,20 +36,21 @@ end
 # prty-fetch
 complete -c prty-fetch -n '__prty_fetch_at_subcommand; and test (__prty_fetch_path) = \'prty-fetch\'' -a 'get' -d 'retrieve and verify a CID; print it as a Dataset document or as raw bytes (default)'
 complete -c prty-fetch -n '__prty_fetch_at_subcommand; and test (__prty_fetch_path) = \'prty-fetch\'' -a 'add' -d 'print the CID \'ipfs add\' gives a file; optionally write its blocks to a store or a CAR'
+complete -c prty-fetch -n '__prty_fetch_at_subcommand; and test (__prty_fetch_path) = \'prty-fetch\'' -a 'parse' -d 'turn a local CSV or JSON file (or stdin) into a Dataset document'
 
 # prty-fetch get
-complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l gateway -s g -x -d 'a trustless gateway origin (https://host), or file://DIR for a local block store; repeatable; env IPFS_GATEWAYS'
-complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l format -x -a 'csv json auto' -d 'how to read the content (default auto: JSON if it starts with { or [, else CSV)'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l gateway -s g -x -d 'a trustless gateway origin (https://host), or file://DIR for a local block store; repeatable; env IPFS_GATEWAYS (comma-separated)'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l raw -d 'print the verified bytes instead of a Dataset document'
-complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l output -s o -r -F -d 'write the verified bytes to FILE (created only once every block is verified)'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l output -s o -r -F -d 'write the verified bytes to FILE (it appears only once every block is verified)'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l max-size -x -d 'refuse content larger than SIZE (e.g. 512m, 2g; default 4g); env IPFS_MAX_BYTES'
-complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l timeout -x -d 'give up on a gateway request after DURATION (e.g. 30s; default 60s); env IPFS_TIMEOUT'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l timeout -x -d 'per gateway request, or per silence in a CAR stream (default 60s); env IPFS_TIMEOUT'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l cache-dir -x -a '(__fish_complete_directories)' -d 'the verified block cache (default ~/.parity/ipfs); env IPFS_CACHE_DIR'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l no-cache -d 'neither read nor write the block cache'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l format -x -a 'csv json auto' -d 'how to read the content (default auto: JSON if it starts with { or [, else CSV)'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l header -d 'the CSV\'s first row is a header'
-complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l no-header -d 'the CSV\'s first row is data (default: a header when a feature cell is not a number)'
-complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l label-column -x -d 'the CSV column holding the labels, by header name or 0-based index (default: the last)'
-complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l missing -x -a 'error drop mean' -d 'empty cells: fail naming row and column (default), drop the row, or use the column mean'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l no-header -d 'the CSV\'s first row is data (default: a header when one of its feature cells is text)'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l label-column -x -d 'the column holding the labels, by header name or 0-based index (default: the last)'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l missing -x -a 'error drop mean' -d 'missing cells: fail naming line and column (default), drop the row, or use the column mean'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l regression -d 'numeric labels are a regression target even when they are all integers'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l help -s h -d 'show this help and exit'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch get\'' -l version -d 'print the version and exit'
@@ -68,3 +69,16 @@ complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch add\'' -l version -d 'pr
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch add\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch add\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
 complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch add\'' -F
+
+# prty-fetch parse
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l format -x -a 'csv json auto' -d 'how to read the content (default auto: JSON if it starts with { or [, else CSV)'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l header -d 'the CSV\'s first row is a header'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l no-header -d 'the CSV\'s first row is data (default: a header when one of its feature cells is text)'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l label-column -x -d 'the column holding the labels, by header name or 0-based index (default: the last)'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l missing -x -a 'error drop mean' -d 'missing cells: fail naming line and column (default), drop the row, or use the column mean'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l regression -d 'numeric labels are a regression target even when they are all integers'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l help -s h -d 'show this help and exit'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l version -d 'print the version and exit'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+complete -c prty-fetch -n '__prty_fetch_is \'prty-fetch parse\'' -F
