@@ -55,7 +55,10 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
     /// Parses the text form: a bare CIDv0 (`Qm…`, 46 characters) or a multibase CIDv1.
     init(_ text: String) throws(CIDError) {
         let bytes: [UInt8]
-        if text.utf8.count == 46 && text.hasPrefix("Qm") {
+        if text.hasPrefix("Qm") {
+            guard text.utf8.count == 46 else {
+                throw .malformed("'\(text)' looks like a CIDv0 but has \(text.utf8.count) characters, not 46")
+            }
             guard let decoded = Base58.decode(Array(text.utf8)) else {
                 throw .malformed("'\(text)' is not base58btc")
             }
@@ -66,7 +69,11 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
                 let names: [Character: String] = ["z": "base58btc", "b": "base32", "B": "base32", "k": "base36",
                                                   "K": "base36", "f": "base16", "F": "base16"]
                 if let name = names[first] { throw .malformed("'\(text)' is not valid \(name) (a bad character or length)") }
-                throw .unsupported("multibase prefix '\(first)' of '\(text)' (supported: Qm… CIDv0, b/z/k/f CIDv1)")
+                // Other multibase prefixes (base64 m/u, base32hex v/t, …) are CIDs this tool does not read.
+                if "mMuUvVtTcChp97Z".contains(first) {
+                    throw .unsupported("multibase prefix '\(first)' of '\(text)' (supported: Qm… CIDv0, b/z/k/f CIDv1)")
+                }
+                throw .malformed("'\(text)' is neither a CIDv0 (Qm…) nor a multibase CIDv1 (b…, z…, k…, f…)")
             }
             guard decoded.first != 0x12 else { throw .malformed("a CIDv0 may not carry a multibase prefix") }
             bytes = decoded

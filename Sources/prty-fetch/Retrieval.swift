@@ -292,7 +292,7 @@ struct Retrieval: Sendable {
                     state.receive(cid, block, source: source) { warnCache($0) }
                 case .failed(let cid, let failures):
                     group.cancelAll()
-                    throw Self.error(root: root, block: cid, failures: state.notes + failures)
+                    throw Self.error(root: root, block: cid, failures: failures, notes: state.notes)
                 }
             }
         }
@@ -434,13 +434,14 @@ struct Retrieval: Sendable {
         }
     }
 
-    /// The run's error once `block` could not be had: not found everywhere (66), bad everywhere it was found
-    /// (65), or some gateway timed out or failed (75: retrying may help).
-    static func error(root: CID, block: CID, failures: [Failure]) -> FetchError {
+    /// The run's error once `block` could not be had, judged by what the gateways said about that block:
+    /// not found everywhere (66), bad everywhere it was found (65), or some gateway timed out or failed (75:
+    /// retrying may help). `notes` (what went wrong with the CAR, bans) only add to the message.
+    static func error(root: CID, block: CID, failures: [Failure], notes: [Failure] = []) -> FetchError {
         let name = block.multihash == root.multihash ? root.description : "block \(block) of \(root)"
-        let messages = failures.map(\.description)
+        let messages = (notes + failures).map(\.description)
         if failures.isEmpty {
-            return .noValidBlock(cid: name, attempts: ["no usable gateway is left"])
+            return .noValidBlock(cid: name, attempts: messages + ["no usable gateway is left"])
         }
         if failures.allSatisfy({ $0.kind == .notFound }) { return .notFound(cid: name, attempts: messages) }
         if failures.contains(where: { $0.kind == .unavailable }) { return .unavailable(cid: name, attempts: messages) }

@@ -76,14 +76,17 @@ struct RetrievalTests {
         #expect(await pool.isBanned(0))
     }
 
+    /// The slow gateway is asked first (it is first in the list), raced by the fast one after the hedge delay,
+    /// and then left behind: had nobody raced it, its late answer would have won and the fast one would have
+    /// had nothing to do. (Judged by the requests, not the clock, which a busy test machine makes unreliable.)
     @Test func slowGatewayIsRacedByTheNext() async throws {
         let (root, blocks, _) = FakeGateways.dag(Self.content)
         let fake = FakeGateways(blocks: blocks, behaviours: ["http://slow": .slow(30), "http://fast": .honest])
-        let started = ContinuousClock.now
-        let (out, _) = try await Self.retrieve(root, fake, ["http://slow", "http://fast"], car: false, timeout: 60)
+        let (out, pool) = try await Self.retrieve(root, fake, ["http://slow", "http://fast"], car: false, timeout: 60)
         #expect(out == Self.content)
-        #expect(ContinuousClock.now - started < .seconds(20))
-        #expect(!fake.requests(to: "http://fast").isEmpty)
+        #expect(fake.requests(to: "http://slow").count == 1)
+        #expect(fake.requests(to: "http://fast").count == blocks.count)
+        #expect(await pool.ranked() == [1, 0])
     }
 
     @Test func exitStatusesOfTotalFailure() async throws {
