@@ -81,9 +81,12 @@ def run(ctx):
     partition = ctx.bin("prty-partition")
     out_path = ctx.data_dir / f"json-{rows_count}x{WIDTH}.out.json"
     prty_parse = ctx.time_command([partition, "--stats"], stdin=path)
+    parse_cpu = ctx.last_cpu_s
     prty_full = ctx.time_command([partition, "--strategy", "sequential", "--parts", "1", "--index", "0"],
                                  stdin=path, stdout=out_path)
+    full_cpu = ctx.last_cpu_s
     prty_write = max(prty_full - prty_parse, 1e-9)
+    write_cpu = max(full_cpu - parse_cpu, 1e-9)
     written = out_path.stat().st_size
     timing = tool_timing(ctx, partition, path)
     inside = (f"; in-tool parse {timing['parse_s']:.3f} s, write {timing['write_s']:.3f} s" if timing else "")
@@ -107,19 +110,25 @@ def run(ctx):
     process_note = "prty: whole process incl. start-up and stdin read; reference: in-process, bytes in memory"
     for name, load, dump, runs in references:
         parse_s = ctx.time_function(load, runs=runs)
+        load_cpu = ctx.last_cpu_s
         dumped_size = len(dump())
         write_s = ctx.time_function(dump, runs=runs)
+        dump_cpu = ctx.last_cpu_s
         ctx.log(f"{name}: parse {parse_s:.3f} s, write {write_s:.3f} s")
         rows.append({
             "benchmark": f"Dataset JSON parse {label}×{WIDTH}", "prty_s": prty_parse, "reference": name,
             "reference_s": parse_s, "goal": "ratio ≤ 1.0",
-            "notes": f"prty {mb_per_s(size, prty_parse)}, {name} {mb_per_s(size, parse_s)}{inside}; {process_note}",
+            "prty_cpu_s": parse_cpu, "reference_cpu_s": load_cpu,
+            "notes": f"prty {mb_per_s(size, prty_parse)}, {name} {mb_per_s(size, parse_s)}; CPU-time ratio "
+                     f"{parse_cpu / load_cpu:.2f} ({parse_cpu:.2f} s / {load_cpu:.2f} s){inside}; {process_note}",
         })
         rows.append({
             "benchmark": f"Dataset JSON write {label}×{WIDTH}", "prty_s": prty_write, "reference": name,
             "reference_s": write_s, "goal": "ratio ≤ 1.0",
+            "prty_cpu_s": write_cpu, "reference_cpu_s": dump_cpu,
             "notes": f"prty {mb_per_s(written, prty_write)} (full {prty_full:.3f} s − parse), "
-                     f"{name} {mb_per_s(dumped_size, write_s)}",
+                     f"{name} {mb_per_s(dumped_size, write_s)}; CPU-time ratio {write_cpu / dump_cpu:.2f} "
+                     f"({write_cpu:.2f} s / {dump_cpu:.2f} s)",
         })
     if orjson is None:
         for kind in ("parse", "write"):

@@ -46,6 +46,7 @@ class Context:
         self.runs = max(1, int(os.environ.get("BENCH_RUNS", "5")))
         self.quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
         self.module = None
+        self.last_cpu_s = None  # median CPU seconds (user + system) of the last timed measurement
 
     def bin(self, name):
         """The path of a built prty tool; a clear error when it has not been built."""
@@ -63,38 +64,47 @@ class Context:
         also fills the page cache. `stdin`/`stdout` are file paths (None: empty stdin, output discarded);
         `env` adds to the environment. A non-zero exit raises with the end of stderr."""
         full_env = dict(os.environ, **(env or {}))
-        samples = []
+        samples, cpu = [], []
         for attempt in range((1 if warmup else 0) + (runs or self.runs)):
             with open(stdin or os.devnull, "rb") as source, open(stdout or os.devnull, "wb") as sink:
+                before = os.times()
                 start = time.perf_counter()
                 done = subprocess.run([str(a) for a in argv], stdin=source, stdout=sink, stderr=subprocess.PIPE,
                                       env=full_env, timeout=COMMAND_TIMEOUT_S)
                 elapsed = time.perf_counter() - start
+                after = os.times()
             if done.returncode != 0:
                 tail = done.stderr.decode(errors="replace").strip().splitlines()[-3:]
                 raise RuntimeError(f"{Path(str(argv[0])).name} exited {done.returncode}: {' | '.join(tail)}")
             if attempt >= (1 if warmup else 0):
                 samples.append(elapsed)
+                cpu.append(after.children_user + after.children_system - before.children_user
+                           - before.children_system)
+        self.last_cpu_s = statistics.median(cpu)
         return statistics.median(samples)
 
     def time_function(self, fn, runs=None, warmup=False):
         """Median seconds of `fn()` in this process, with the cyclic GC off while it runs (as `timeit` does),
         so a reference building millions of objects is not charged for collections it would not need."""
-        samples = []
+        samples, cpu = [], []
         for attempt in range((1 if warmup else 0) + (runs or self.runs)):
             gc.collect()
             was_enabled = gc.isenabled()
             gc.disable()
             try:
+                cpu_start = time.process_time()
                 start = time.perf_counter()
                 result = fn()
                 elapsed = time.perf_counter() - start
+                cpu_elapsed = time.process_time() - cpu_start
             finally:
                 if was_enabled:
                     gc.enable()
             del result
             if attempt >= (1 if warmup else 0):
                 samples.append(elapsed)
+                cpu.append(cpu_elapsed)
+        self.last_cpu_s = statistics.median(cpu)
         return statistics.median(samples)
 
 
