@@ -38,7 +38,8 @@ struct DatasetWriterTests {
             let back = try DatasetReader.read(bytes)
             #expect(back == dataset)
             // -0.0 is written "0" (NumberFormat's convention); every other value keeps its exact bits.
-            #expect(back.features.map { $0 == 0 ? 0 : $0.bitPattern } == dataset.features.map { $0 == 0 ? 0 : $0.bitPattern })
+            func bits(_ values: [Double]) -> [UInt64] { values.map { $0 == 0 ? 0 : $0.bitPattern } }
+            #expect(bits(back.features) == bits(dataset.features))
             #expect(DatasetWriter.bytes(back) == bytes)
         }
     }

@@ -135,7 +135,11 @@ struct NumberFormatTests {
     }
 
     @Test func outOfRangeLiteralsAreReported() {
-        for text in ["1e999", "-1e309", "1.8e308", "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792"] {
+        let twoToThe1024 = "179769313486231590772930519078902473361797697894230657273430081157732675805500963132708477"
+            + "322407536021120113879871393357658789768814416622492847430639474124377767893424865485276302"
+            + "219601246094119453082952085005768838150682342462881473913110540827237163350510684586298239"
+            + "947245938479716304835356329624224137216"
+        for text in ["1e999", "-1e309", "1.8e308", twoToThe1024] {
             let bytes = Array(text.utf8)
             let scan = bytes.withUnsafeBufferPointer { DecimalParser().scan($0.baseAddress!, from: 0, end: $0.count) }
             guard case .outOfRange(let start, let end) = scan else {
@@ -274,7 +278,9 @@ struct NumberFormatTests {
         }
         guard exponent < 0 else { return digits }
         let fractionDigits = -exponent
-        if digits.count <= fractionDigits { digits = String(repeating: "0", count: fractionDigits - digits.count + 1) + digits }
+        if digits.count <= fractionDigits {
+            digits = String(repeating: "0", count: fractionDigits - digits.count + 1) + digits
+        }
         digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -fractionDigits))
         return digits
     }

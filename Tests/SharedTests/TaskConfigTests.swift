@@ -20,7 +20,8 @@ struct TaskConfigTests {
 
     @Test func taskAndBareConfigReadTheSame() throws {
         let bare = try config(#"{"session_id": "s-1", "round_id": "r-2", "seed": 7}"#)
-        let task = try config(#"{"id": "t", "type": "federated_learning", "config": {"session_id": "s-1", "round_id": "r-2", "seed": 7}}"#)
+        let task = try config(#"{"id": "t", "type": "federated_learning", "#
+            + #""config": {"session_id": "s-1", "round_id": "r-2", "seed": 7}}"#)
         #expect(bare.values == task.values)
         #expect(task.sessionID == "s-1")
         #expect(task.roundID == "r-2")
@@ -30,7 +31,8 @@ struct TaskConfigTests {
     @Test func taskOfAnotherTypeOrWithoutAnObjectConfigIsRefused() {
         #expect(usageMessage { _ = try config(#"{"id": "t", "type": "command", "config": {}}"#) }
             == "the task is of type 'command', not federated_learning")
-        #expect(usageMessage { _ = try config(#"{"id": "t", "config": [1]}"#) } == "the task's config must be an object")
+        #expect(usageMessage { _ = try config(#"{"id": "t", "config": [1]}"#) }
+            == "the task's config must be an object")
         #expect(usageMessage { _ = try config("[1]") } == "the task must be a JSON object, got an array")
     }
 
@@ -100,7 +102,9 @@ struct TaskConfigTests {
     }
 
     @Test func badSeedsAreRefused() {
-        for (text, shown) in [("-1", "-1"), ("1.5", "1.5"), ("\"42\"", "\"42\""), ("18446744073709551616", "18446744073709551616")] {
+        let cases = [("-1", "-1"), ("1.5", "1.5"), ("\"42\"", "\"42\""),
+                     ("18446744073709551616", "18446744073709551616")]
+        for (text, shown) in cases {
             #expect(usageMessage { _ = try config(#"{"seed": \#(text)}"#).sessionSeed() }
                 == "seed must be a non-negative integer, got \(shown)")
         }

@@ -150,105 +150,118 @@ struct DatasetScanner {
 
     /// `[[n, …], …]` into one row-major buffer; every row as wide as the first.
     private mutating func features() throws(DataError) -> ([Double], rows: Int, width: Int) {
-        var buffer = DoubleBuffer(capacity: max(1024, bytes.count / 16))
-        defer { buffer.free() }
+        // Full-precision numbers take about 20 bytes each with their comma; shorter ones make the array grow.
+        var buffer = DoubleCollector(estimate: bytes.count / 16 + 16)
         var rows = 0
         var width = 0
         let bytes = self.bytes
         let end = bytes.count
         let parser = numbers
-        try bytes.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt8>) throws(DataError) in
-            let base = all.baseAddress!
-            var index = self.index + 1  // past '['
-            @inline(__always) func skip() {
-                while index < end && base[index] <= 0x20 && isWhitespace(base[index]) { index &+= 1 }
-            }
-            skip()
-            if index < end && base[index] == UInt8(ascii: "]") {
-                self.index = index + 1
-                return
-            }
-            while true {
-                skip()
-                guard index < end, base[index] == UInt8(ascii: "[") else {
-                    self.index = index
-                    throw notArray("features row \(rows) is not an array")
+        do throws(DataError) {
+            try bytes.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt8>) throws(DataError) in
+                let base = all.baseAddress!
+                var index = self.index + 1  // past '['
+                @inline(__always) func skip() {
+                    while index < end && base[index] <= 0x20 && isWhitespace(base[index]) { index &+= 1 }
                 }
-                index &+= 1
                 skip()
-                var column = 0
                 if index < end && base[index] == UInt8(ascii: "]") {
-                    index &+= 1
-                } else {
-                    while true {
-                        skip()
-                        buffer.reserve(1)
-                        switch parser.scan(base, from: index, end: end) {
-                        case .number(let value, let next):
-                            buffer.append(value)
-                            index = next
-                        case .notANumber:
-                            self.index = index
-                            throw notNumber("features row \(rows), column \(column) is not a finite number")
-                        case .malformed(let message, let at):
-                            self.index = at
-                            throw malformed(message)
-                        case .outOfRange(let start, let stop):
-                            self.index = start
-                            throw outOfRange(start, stop)
-                        }
-                        column &+= 1
-                        skip()
-                        guard index < end else {
-                            self.index = index
-                            throw malformed("expected ',' or ']' in an array")
-                        }
-                        if base[index] == UInt8(ascii: ",") {
-                            index &+= 1
-                        } else if base[index] == UInt8(ascii: "]") {
-                            index &+= 1
-                            break
-                        } else {
-                            self.index = index
-                            throw malformed("expected ',' or ']' in an array")
-                        }
-                    }
-                }
-                if rows == 0 {
-                    width = column
-                } else if column != width {
-                    throw DataError("features row \(rows) has \(column) values, expected \(width)")
-                }
-                rows &+= 1
-                skip()
-                guard index < end else {
-                    self.index = index
-                    throw malformed("expected ',' or ']' in an array")
-                }
-                if base[index] == UInt8(ascii: ",") {
-                    index &+= 1
-                } else if base[index] == UInt8(ascii: "]") {
                     self.index = index + 1
                     return
-                } else {
-                    self.index = index
-                    throw malformed("expected ',' or ']' in an array")
+                }
+                while true {
+                    skip()
+                    guard index < end, base[index] == UInt8(ascii: "[") else {
+                        self.index = index
+                        throw notArray("features row \(rows) is not an array")
+                    }
+                    index &+= 1
+                    skip()
+                    var column = 0
+                    if index < end && base[index] == UInt8(ascii: "]") {
+                        index &+= 1
+                    } else {
+                        while true {
+                            skip()
+                            switch parser.scan(base, from: index, end: end) {
+                            case .number(let value, let next):
+                                buffer.append(value)
+                                index = next
+                            case .notANumber:
+                                self.index = index
+                                throw notNumber("features row \(rows), column \(column) is not a finite number")
+                            case .malformed(let message, let at):
+                                self.index = at
+                                throw malformed(message)
+                            case .outOfRange(let start, let stop):
+                                self.index = start
+                                throw outOfRange(start, stop)
+                            }
+                            column &+= 1
+                            skip()
+                            guard index < end else {
+                                self.index = index
+                                throw malformed("expected ',' or ']' in an array")
+                            }
+                            if base[index] == UInt8(ascii: ",") {
+                                index &+= 1
+                            } else if base[index] == UInt8(ascii: "]") {
+                                index &+= 1
+                                break
+                            } else {
+                                self.index = index
+                                throw malformed("expected ',' or ']' in an array")
+                            }
+                        }
+                    }
+                    if rows == 0 {
+                        width = column
+                    } else if column != width {
+                        throw DataError("features row \(rows) has \(column) values, expected \(width)")
+                    }
+                    rows &+= 1
+                    skip()
+                    guard index < end else {
+                        self.index = index
+                        throw malformed("expected ',' or ']' in an array")
+                    }
+                    if base[index] == UInt8(ascii: ",") {
+                        index &+= 1
+                    } else if base[index] == UInt8(ascii: "]") {
+                        self.index = index + 1
+                        return
+                    } else {
+                        self.index = index
+                        throw malformed("expected ',' or ']' in an array")
+                    }
                 }
             }
+        } catch {
+            buffer.discard()
+            throw error
         }
-        return (buffer.array(), rows, width)
+        return (buffer.finish(), rows, width)
     }
 
     /// `[n, …]`: the labels, each a finite number.
     private mutating func labels() throws(DataError) -> [Double] {
-        var buffer = DoubleBuffer(capacity: 1024)
-        defer { buffer.free() }
         index += 1
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             index += 1
             return []
         }
+        var buffer = DoubleCollector(estimate: 1024)
+        do throws(DataError) {
+            try labelValues(into: &buffer)
+        } catch {
+            buffer.discard()
+            throw error
+        }
+        return buffer.finish()
+    }
+
+    private mutating func labelValues(into buffer: inout DoubleCollector) throws(DataError) {
         let parser = numbers
         let bytes = self.bytes
         while true {
@@ -256,7 +269,6 @@ struct DatasetScanner {
             let scan = bytes.withUnsafeBufferPointer { parser.scan($0.baseAddress!, from: index, end: $0.count) }
             switch scan {
             case .number(let value, let next):
-                buffer.reserve(1)
                 buffer.append(value)
                 index = next
             case .notANumber: throw notNumber("label \(buffer.count) is not a finite number")
@@ -272,7 +284,7 @@ struct DatasetScanner {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "]"):
                 index += 1
-                return buffer.array()
+                return
             default: throw malformed("expected ',' or ']' in an array")
             }
         }
@@ -308,50 +320,41 @@ private func isWhitespace(_ byte: UInt8) -> Bool {
     byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t")
 }
 
-/// A growable buffer of Doubles that `realloc` can extend in place (glibc's mremap for large blocks), turned
-/// into an Array with one copy at the end. (Advising transparent huge pages for it was measured slower: the
-/// kernel compacts memory on the fault path.)
-private struct DoubleBuffer {
-    private var base: UnsafeMutablePointer<Double>
-    private var capacity: Int
-    private(set) var count = 0
+/// Collects parsed numbers into their final Array: a few hundred at a time in a small scratch buffer (which stays
+/// in L1), appended with one copy each, into an array reserved from an estimate. No second copy of the whole at
+/// the end, and no page touched twice.
+private struct DoubleCollector {
+    private(set) var values: [Double]
+    private let scratch: UnsafeMutablePointer<Double>
+    private var filled = 0
+    private static let chunk = 512
 
-    init(capacity: Int) {
-        self.capacity = capacity
-        guard let memory = malloc(capacity * MemoryLayout<Double>.stride) else {
-            fatalError("out of memory reading a dataset")
-        }
-        base = memory.assumingMemoryBound(to: Double.self)
+    init(estimate: Int) {
+        values = []
+        values.reserveCapacity(estimate)
+        scratch = .allocate(capacity: Self.chunk)
     }
 
-    @inline(__always)
-    mutating func reserve(_ extra: Int) {
-        if count &+ extra > capacity { grow(count + extra) }
-    }
+    var count: Int { values.count + filled }
 
-    private mutating func grow(_ needed: Int) {
-        let newCapacity = max(needed, capacity * 2)
-        guard let moved = realloc(base, newCapacity * MemoryLayout<Double>.stride) else {
-            fatalError("out of memory reading a dataset of \(needed) numbers")
-        }
-        base = moved.assumingMemoryBound(to: Double.self)
-        capacity = newCapacity
-    }
-
-    /// Only after `reserve`.
     @inline(__always)
     mutating func append(_ value: Double) {
-        base[count] = value
-        count &+= 1
+        scratch[filled] = value
+        filled &+= 1
+        if filled == Self.chunk { flush() }
     }
 
-    func array() -> [Double] {
-        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-            guard let target = buffer.baseAddress else { return }
-            target.initialize(from: base, count: count)
-            initialized = count
-        }
+    mutating func flush() {
+        values.append(contentsOf: UnsafeBufferPointer(start: scratch, count: filled))
+        filled = 0
     }
 
-    func free() { Foundation.free(base) }
+    /// The numbers, after which the collector must not be used.
+    mutating func finish() -> [Double] {
+        flush()
+        scratch.deallocate()
+        return values
+    }
+
+    func discard() { scratch.deallocate() }
 }

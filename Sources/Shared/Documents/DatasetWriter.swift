@@ -28,7 +28,9 @@ public enum DatasetWriter {
                 out.append(",")
             }
             out.append("\"features\":")
-            dataset.features.withUnsafeBufferPointer { writeRows($0, width: dataset.width, rows: dataset.count, to: &out) }
+            dataset.features.withUnsafeBufferPointer {
+                writeRows($0, width: dataset.width, rows: dataset.count, to: &out)
+            }
             out.append(",\"format\":\"prty.dataset/1\",")
             if let labelNames {
                 out.append("\"label_names\":")
@@ -45,7 +47,8 @@ public enum DatasetWriter {
                 out.append(",\"source\":")
                 out.append(source)
             }
-            out.append(dataset.task == .classification ? ",\"task\":\"classification\"}\n" : ",\"task\":\"regression\"}\n")
+            out.append(
+                dataset.task == .classification ? ",\"task\":\"classification\"}\n" : ",\"task\":\"regression\"}\n")
             count = out.pointer - base
             precondition(count <= capacity, "DatasetWriter overran its bound")  // an overrun would be a bug above
         }
