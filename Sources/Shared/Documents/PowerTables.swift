@@ -47,7 +47,7 @@ final class PowerTables: @unchecked Sendable {
         fivePowers = UnsafePointer(five)
 
         // Schubfach's g for k is built from 10^-k, whose mantissa is that of 5^-k: floor(β) is the top 126 of the
-        // 128 bits (a floor of a floor). PowerTablesTests checks g against Java's published first and last rows.
+        // 128 bits (a floor of a floor). NumberFormatTests checks rows of both tables against exact arithmetic.
         let kCount = Self.schubfachMaxK - Self.schubfachMinK + 1
         let g = UnsafeMutablePointer<UInt64>.allocate(capacity: 2 * kCount)
         for k in Self.schubfachMinK...Self.schubfachMaxK {
