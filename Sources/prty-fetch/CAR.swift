@@ -15,6 +15,8 @@ struct CARReader {
     private let maxSection: Int
     private var pending = [UInt8]()  // a partial varint, or a partial header/section
     private var needed: Int? = nil  // the length of the header or section being collected
+    private var cid: CID? = nil  // the CID of the section being collected, once read
+    private var block: [UInt8]? = nil  // its block so far
 
     /// `maxSection` bounds one section (CID + block): larger is refused before it is buffered.
     init(maxSection: Int) {
@@ -22,19 +24,56 @@ struct CARReader {
     }
 
     /// Feeds the next piece of the stream; returns the sections it completed, in order.
+    ///
+    /// A section's first bytes (up to `cidWindow`, enough for any CID this tool accepts) are gathered in
+    /// `pending` to read its CID; the rest of the block is then appended straight into the block's own
+    /// array, so each byte is copied once.
     mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(CARError) -> [Section] {
         var sections = [Section]()
         var index = 0
         while index < chunk.count {
             if let needed {
-                let take = min(needed - pending.count, chunk.count - index)
+                if block != nil {
+                    var body = block!
+                    block = nil  // `body` is now the only reference: appending does not copy it
+                    let take = min(needed - pending.count - body.count, chunk.count - index)
+                    body.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[index..<(index + take)]))
+                    index += take
+                    offset += take
+                    if pending.count + body.count == needed {
+                        sections.append(Section(cid: cid!, block: body))
+                        reset()
+                    } else {
+                        block = body
+                    }
+                    continue
+                }
+                let window = roots == nil ? needed : min(needed, Self.cidWindow)
+                let take = min(window - pending.count, chunk.count - index)
                 pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[index..<(index + take)]))
                 index += take
                 offset += take
-                if pending.count == needed {
-                    if let section = try complete() { sections.append(section) }
-                    pending.removeAll(keepingCapacity: true)
-                    self.needed = nil
+                guard pending.count == window else { continue }
+                guard roots != nil else {
+                    roots = try CARHeader.decodeRoots(pending, at: offset)
+                    reset()
+                    continue
+                }
+                var cursor = 0
+                do {
+                    cid = try CID.read(pending, at: &cursor)
+                } catch {
+                    throw .badCID(error, offset)
+                }
+                var body = [UInt8]()
+                body.reserveCapacity(needed - cursor)
+                body.append(contentsOf: pending[cursor...])
+                pending.removeSubrange(cursor...)
+                if pending.count + body.count == needed {
+                    sections.append(Section(cid: cid!, block: body))
+                    reset()
+                } else {
+                    block = body
                 }
             } else {
                 let byte = chunk[index]
@@ -59,34 +98,28 @@ struct CARReader {
                     throw .tooLarge(roots == nil ? "header" : "section", length, limit)
                 }
                 needed = Int(length)
-                pending.reserveCapacity(Int(length))
             }
         }
         return sections
     }
 
+    /// Bytes read before a section's CID is parsed: a CIDv1 with a 128-byte identity digest fits.
+    static let cidWindow = 160
+
+    private mutating func reset() {
+        pending.removeAll(keepingCapacity: true)
+        needed = nil
+        block = nil
+        cid = nil
+    }
+
     /// Throws unless the stream ended on a section boundary after the header.
     func finish() throws(CARError) {
         if roots == nil { throw .truncated("the stream ended before the CAR header") }
-        if needed != nil || !pending.isEmpty { throw .truncated("the stream ended inside a section") }
+        if needed != nil || !pending.isEmpty || block != nil { throw .truncated("the stream ended inside a section") }
     }
 
     static let maxHeader = 1 << 16
-
-    private mutating func complete() throws(CARError) -> Section? {
-        guard roots != nil else {
-            roots = try CARHeader.decodeRoots(pending, at: offset)
-            return nil
-        }
-        var cursor = 0
-        let cid: CID
-        do {
-            cid = try CID.read(pending, at: &cursor)
-        } catch {
-            throw .badCID(error, offset)
-        }
-        return Section(cid: cid, block: Array(pending[cursor...]))
-    }
 }
 
 /// Writes a CARv1.

@@ -153,11 +153,15 @@ struct Get {
             try file.commit()
         case .stdout:
             var content = [UInt8]()
-            _ = try await retrieval.run(cid) { content.append(contentsOf: $0) }
+            _ = try await retrieval.run(cid, expect: { content.reserveCapacity(Int($0)) }) {
+                content.append(contentsOf: $0)
+            }
             Tool.writeStdout(content)
         case .dataset:
             var content = [UInt8]()
-            _ = try await retrieval.run(cid) { content.append(contentsOf: $0) }
+            _ = try await retrieval.run(cid, expect: { content.reserveCapacity(Int($0)) }) {
+                content.append(contentsOf: $0)
+            }
             let dataset = try builder.build(content, format: format, cid: cid.description)
             Tool.writeStdout(DatasetWriter.bytes(dataset))
         }

@@ -61,9 +61,12 @@ struct Retrieval: Sendable {
         case failed(CID, [Failure])
     }
 
-    /// Retrieves `root`; `sink` receives the content in order. Throws `FetchError` (or `InterruptedError`).
-    func run(_ root: CID, sink: (UnsafeRawBufferPointer) throws -> Void) async throws -> Summary {
+    /// Retrieves `root`; `sink` receives the content in order, `expect` (if given) the declared size as soon as
+    /// the root is read, so a caller can reserve memory. Throws `FetchError` (or `InterruptedError`).
+    func run(_ root: CID, expect: ((UInt64) -> Void)? = nil,
+             sink: (UnsafeRawBufferPointer) throws -> Void) async throws -> Summary {
         var state = State(root: root, limits: options.limits, cache: cache, log: log)
+        state.expect = expect
         try state.drain(sink)
         if !state.assembly.isComplete && options.useCAR {
             try await carPhase(root, &state, sink)
@@ -89,6 +92,8 @@ struct Retrieval: Sendable {
         let cache: BlockCache?
         /// Failures met so far, reported if the retrieval fails.
         var notes: [Failure] = []
+        /// Told the declared size once, when the root has been read.
+        var expect: ((UInt64) -> Void)? = nil
 
         init(root: CID, limits: Assembly.Limits, cache: BlockCache?, log: Log?) {
             assembly = Assembly(root: root, limits: limits)
@@ -140,6 +145,10 @@ struct Retrieval: Sendable {
                     progress.advance(bytes: UInt64(range.count), total: assembly.declaredSize)
                 }
                 if !cid.isIdentity { recent.put(multihash, block) }
+                if let expect, let size = assembly.declaredSize {
+                    expect(size)
+                    self.expect = nil
+                }
             }
         }
 

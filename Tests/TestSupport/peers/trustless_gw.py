@@ -23,6 +23,7 @@ Modes, to misbehave on purpose (the probe is always answered normally):
   --stall               accept requests and never answer
   --delay SECONDS       wait before answering each request
   --bomb                also serve a DAG bomb: 6 levels of nodes linking one child 174 times (printed as "bomb")
+  --forms LIST          which DAGs to build, comma-separated from v0,v1,v1_dagpb (default all; others print null)
 """
 import hashlib, json, sys, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,7 +39,7 @@ POSITION = {}    # digest -> depth-first positions of that block in the DAGs ser
 LOG = []
 LOCK = threading.Lock()
 OPTS = {"corrupt": None, "car_truncate": False, "car_missing": False, "car_extra": False, "no_car": False,
-        "status": None, "stall": False, "delay": 0.0, "bomb": False, "port": 0}
+        "status": None, "stall": False, "delay": 0.0, "bomb": False, "port": 0, "forms": "v0,v1,v1_dagpb"}
 
 
 def parse_args(argv):
@@ -50,6 +51,7 @@ def parse_args(argv):
         elif a == "--corrupt": OPTS["corrupt"] = argv[i + 1]; i += 1
         elif a == "--status": OPTS["status"] = int(argv[i + 1]); i += 1
         elif a == "--delay": OPTS["delay"] = float(argv[i + 1]); i += 1
+        elif a == "--forms": OPTS["forms"] = argv[i + 1]; i += 1
         elif a in ("--car-truncate", "--car-missing", "--car-extra", "--no-car", "--stall", "--bomb"):
             OPTS[a[2:].replace("-", "_")] = True
         elif a.startswith("--"): sys.exit("unknown option " + a)
@@ -114,7 +116,17 @@ def corrupt(blocks):
     return [(c, flip(raw) if should_corrupt(digest_of(c)) else raw) for c, raw in blocks]
 
 
+CARS = {}  # (root digest, scope) -> the CAR body: built once, so serving a big CAR again costs only the copy
+
+
 def car_bytes(root, scope):
+    key = (digest_of(root), scope)
+    if key not in CARS:
+        CARS[key] = build_car(root, scope)
+    return CARS[key]
+
+
+def build_car(root, scope):
     blocks = dfs(root)
     if scope == "block": blocks = blocks[:1]
     blocks = corrupt(blocks)
@@ -241,6 +253,9 @@ def main():
         data = open(path, "rb").read()
         entry = {"path": path, "size": len(data)}
         for name, version, raw_leaves in (("v0", 0, False), ("v1", 1, True), ("v1_dagpb", 1, False)):
+            if name not in OPTS["forms"].split(","):
+                entry[name], entry["blocks_" + name] = None, 0
+                continue
             root, blocks = build(data, version, raw_leaves)
             add_blocks(blocks)
             entry[name] = str(root)
