@@ -486,7 +486,7 @@ struct HTTPClientTests {
         let result = await task.result
         #expect(throws: CancellationError.self) { try result.get() }
         let end = try #require(server.connectionEnds.first)
-        #expect(end - start < .seconds(1))  // the transfer loop looks every 50 ms; without it: the 60 s timeout
+        #expect(end - start < .seconds(10))  // the loop looks every 50 ms; without it: the 60 s timeout (wide bound: 2 loaded cores)
     }
 
     @Test func cancellingAStreamReaderAbortsTheTransfer() async throws {
@@ -505,7 +505,7 @@ struct HTTPClientTests {
         let result = await reader.result
         #expect(throws: CancellationError.self) { try result.get() }
         let end = try #require(server.connectionEnds.first)
-        #expect(end - start < .seconds(1))
+        #expect(end - start < .seconds(10))
     }
 
     @Test func droppingAnUnreadBodyAbortsTheTransfer() async throws {
@@ -518,7 +518,7 @@ struct HTTPClientTests {
         let deadline = ContinuousClock.now + .seconds(10)
         while server.connectionEnds.isEmpty && ContinuousClock.now < deadline { await Task.yield() }
         let end = try #require(server.connectionEnds.first)
-        #expect(end - start < .seconds(1))
+        #expect(end - start < .seconds(10))
     }
 }
 

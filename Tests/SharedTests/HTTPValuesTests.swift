@@ -168,12 +168,12 @@ struct HTTPValuesTests {
         #expect(script.calls.load(ordering: .relaxed) == 4)
     }
 
+    /// A 30 s back-off that ran to its end would return normally; only a cut-short sleep throws. (No wall-clock
+    /// bound: on a loaded 2-core machine the task may not even be scheduled for seconds.)
     @Test func retrySleepStopsWhenCancelled() async throws {
         let task = Task { try await Retry.sleep(30) }
         task.cancel()
-        let start = ContinuousClock.now
         await #expect(throws: CancellationError.self) { try await task.value }
-        #expect(ContinuousClock.now - start < .seconds(5))
     }
 
     @Test func onlyIdempotentMethodsAreRetriedByDefault() {
