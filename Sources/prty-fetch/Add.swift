@@ -9,17 +9,21 @@ struct Add {
         "add", summary: "print the CID 'ipfs add' gives a file; optionally write its blocks to a store or a CAR",
         arguments: "FILE", maxPositionals: 1,
         options: [
-            Option("cid-version", value: .single("0|1"),
-                   help: "0 (default): CIDv0 with dag-pb leaves; 1: CIDv1 with raw leaves, as 'ipfs add --cid-version 1'",
-                   completion: .choices(["0", "1"])),
-            Option("raw-leaves", value: .single("true|false"),
-                   help: "with --cid-version 1: leaves as raw blocks (default true, as kubo); false for dag-pb leaves",
-                   completion: .choices(["true", "false"])),
-            Option("store", value: .single("DIR"),
-                   help: "also write every block into DIR (flatfs layout; read it back with --gateway file://DIR)",
-                   completion: .directory),
-            Option("car", value: .single("FILE"), help: "also write the DAG as a CARv1 file (root first, depth-first)",
-                   completion: .file),
+            Option(
+                "cid-version", value: .single("0|1"),
+                help: "0 (default): CIDv0 with dag-pb leaves; 1: CIDv1 with raw leaves, as 'ipfs add --cid-version 1'",
+                completion: .choices(["0", "1"])),
+            Option(
+                "raw-leaves", value: .single("true|false"),
+                help: "with --cid-version 1: leaves as raw blocks (default true, as kubo); false for dag-pb leaves",
+                completion: .choices(["true", "false"])),
+            Option(
+                "store", value: .single("DIR"),
+                help: "also write every block into DIR (flatfs layout; read it back with --gateway file://DIR)",
+                completion: .directory),
+            Option(
+                "car", value: .single("FILE"), help: "also write the DAG as a CARv1 file (root first, depth-first)",
+                completion: .file),
             Option("json", help: "print {cid, size, blocks, …} instead of the bare CID"),
         ],
         examples: [

@@ -64,8 +64,9 @@ struct Assembly {
         guard let item = stack.popLast() else { throw .badContent("internal: a block after the file was complete") }
         blocksVisited += 1
         guard blocksVisited <= limits.maxBlocks else {
-            throw .badContent("\(root) has more than \(limits.maxBlocks) blocks for its size (a DAG bomb?); "
-                + "raise --max-size if the content is genuine")
+            throw .badContent(
+                "\(root) has more than \(limits.maxBlocks) blocks for its size (a DAG bomb?); "
+                    + "raise --max-size if the content is genuine")
         }
         switch item.cid.codec {
         case .raw:
@@ -87,8 +88,9 @@ struct Assembly {
             throw .badContent("block \(item.cid) of \(root): \(error)")
         }
         guard let dataField else {
-            throw .badContent("block \(item.cid) of \(root) is a dag-pb node without UnixFS data; "
-                + "prty-fetch retrieves UnixFS files")
+            throw .badContent(
+                "block \(item.cid) of \(root) is a dag-pb node without UnixFS data; "
+                    + "prty-fetch retrieves UnixFS files")
         }
         let unixfs: UnixFSData
         let content: Range<Int>?
@@ -101,14 +103,16 @@ struct Assembly {
         }
         guard unixfs.kind == .file || unixfs.kind == .raw else {
             let what = unixfs.kind.name
-            throw .badContent(item.depth == 0
-                ? "\(root) is a UnixFS \(what), not a file; give the CID of a file"
-                : "block \(item.cid) of \(root) is a UnixFS \(what) inside a file")
+            throw .badContent(
+                item.depth == 0
+                    ? "\(root) is a UnixFS \(what), not a file; give the CID of a file"
+                    : "block \(item.cid) of \(root) is a UnixFS \(what) inside a file")
         }
         let own = UInt64(content?.count ?? 0)
         if !links.isEmpty && !unixfs.blockSizes.isEmpty && unixfs.blockSizes.count != links.count {
-            throw .badContent("block \(item.cid) of \(root) has \(links.count) links but "
-                + "\(unixfs.blockSizes.count) block sizes")
+            throw .badContent(
+                "block \(item.cid) of \(root) has \(links.count) links but "
+                    + "\(unixfs.blockSizes.count) block sizes")
         }
         let childSizes = unixfs.blockSizes.count == links.count ? unixfs.blockSizes : []
         var total: UInt64? = nil
@@ -132,7 +136,8 @@ struct Assembly {
                 throw .badContent("\(root) is deeper than \(limits.maxDepth) levels (a DAG bomb?)")
             }
             for (index, link) in links.enumerated().reversed() {
-                stack.append(Item(cid: link.cid, depth: item.depth + 1, size: childSizes.isEmpty ? nil : childSizes[index]))
+                stack.append(
+                    Item(cid: link.cid, depth: item.depth + 1, size: childSizes.isEmpty ? nil : childSizes[index]))
             }
         }
         try account(content?.count ?? 0)
@@ -142,8 +147,9 @@ struct Assembly {
     private mutating func declare(_ size: UInt64) throws(FetchError) {
         declaredSize = size
         guard size <= limits.maxSize else {
-            throw .badContent("\(root) is \(size) bytes, more than --max-size \(limits.maxSize) allows; "
-                + "raise --max-size (or IPFS_MAX_BYTES) if that is expected")
+            throw .badContent(
+                "\(root) is \(size) bytes, more than --max-size \(limits.maxSize) allows; "
+                    + "raise --max-size (or IPFS_MAX_BYTES) if that is expected")
         }
     }
 
@@ -156,8 +162,9 @@ struct Assembly {
     private mutating func account(_ count: Int) throws(FetchError) {
         emitted += UInt64(count)
         guard emitted <= limits.maxSize else {
-            throw .badContent("\(root) holds more than --max-size \(limits.maxSize) bytes; "
-                + "raise --max-size (or IPFS_MAX_BYTES) if that is expected")
+            throw .badContent(
+                "\(root) holds more than --max-size \(limits.maxSize) bytes; "
+                    + "raise --max-size (or IPFS_MAX_BYTES) if that is expected")
         }
     }
 }

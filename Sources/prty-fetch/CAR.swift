@@ -219,7 +219,8 @@ private struct CBORReader {
 
     mutating func head() throws -> (UInt8, UInt64) {
         let initial = try byte()
-        let major = initial >> 5, info = initial & 31
+        let major = initial >> 5
+        let info = initial & 31
         switch info {
         case 0..<24: return (major, UInt64(info))
         case 24, 25, 26, 27:
@@ -260,7 +261,8 @@ enum CARError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .malformed(let why, let offset): "malformed CAR at byte \(offset): \(why)"
         case .truncated(let why): "incomplete CAR: \(why)"
-        case .tooLarge(let what, let length, let limit): "a CAR \(what) of \(length) bytes exceeds the \(limit)-byte limit"
+        case .tooLarge(let what, let length, let limit):
+            "a CAR \(what) of \(length) bytes exceeds the \(limit)-byte limit"
         case .badCID(let error, let offset): "a CAR section at byte \(offset) holds \(error)"
         case .unsupportedVersion(let version): "CAR version \(version) is not supported (only CARv1)"
         }

@@ -5,7 +5,10 @@ import Shared
 /// (0x55) codec and a sha2-256 (0x12) or identity (0x00) multihash. Anything else is refused as unsupported,
 /// so a `CID` value always names content this tool can verify.
 struct CID: Hashable, Sendable, CustomStringConvertible {
-    enum Version: Int, Sendable { case v0 = 0, v1 = 1 }
+    enum Version: Int, Sendable {
+        case v0 = 0
+        case v1 = 1
+    }
 
     enum Codec: UInt64, Sendable {
         case raw = 0x55
@@ -66,9 +69,13 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
         } else {
             guard let first = text.first else { throw .malformed("the CID is empty") }
             guard let (_, decoded) = Multibase.decode(text) else {
-                let names: [Character: String] = ["z": "base58btc", "b": "base32", "B": "base32", "k": "base36",
-                                                  "K": "base36", "f": "base16", "F": "base16"]
-                if let name = names[first] { throw .malformed("'\(text)' is not valid \(name) (a bad character or length)") }
+                let names: [Character: String] = [
+                    "z": "base58btc", "b": "base32", "B": "base32", "k": "base36",
+                    "K": "base36", "f": "base16", "F": "base16",
+                ]
+                if let name = names[first] {
+                    throw .malformed("'\(text)' is not valid \(name) (a bad character or length)")
+                }
                 // Other multibase prefixes (base64 m/u, base32hex v/t, …) are CIDs this tool does not read.
                 if "mMuUvVtTcChp97Z".contains(first) {
                     throw .unsupported("multibase prefix '\(first)' of '\(text)' (supported: Qm… CIDv0, b/z/k/f CIDv1)")
@@ -122,8 +129,10 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
         return CID(checked: .v1, codec, multihash)
     }
 
-    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int,
-                               _ what: String) throws(CIDError) -> UInt64 {
+    private static func varint(
+        _ bytes: UnsafeRawBufferPointer, _ offset: inout Int,
+        _ what: String
+    ) throws(CIDError) -> UInt64 {
         do {
             return try Varint.read(bytes, at: &offset)
         } catch {
@@ -182,7 +191,8 @@ struct Multihash: Hashable, Sendable {
 
     static func read(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) throws(CIDError) -> Multihash {
         var cursor = offset
-        let code: UInt64, length: UInt64
+        let code: UInt64
+        let length: UInt64
         do {
             code = try Varint.read(bytes, at: &cursor)
             length = try Varint.read(bytes, at: &cursor)

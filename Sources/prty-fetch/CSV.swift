@@ -82,8 +82,10 @@ struct CSV {
                 }
                 fields.append(Field(start: start, end: index, quoted: true, escaped: escaped))
                 index &+= 1
-                while index < end && (bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t")
-                    || bytes[index] == UInt8(ascii: "\r")) {
+                while index < end
+                    && (bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t")
+                        || bytes[index] == UInt8(ascii: "\r"))
+                {
                     index &+= 1
                 }
                 guard index == end || bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: "\n") else {
@@ -97,8 +99,10 @@ struct CSV {
                     index &+= 1
                 }
                 var stop = index
-                while stop > start && (bytes[stop - 1] == UInt8(ascii: " ") || bytes[stop - 1] == UInt8(ascii: "\t")
-                    || bytes[stop - 1] == UInt8(ascii: "\r")) {
+                while stop > start
+                    && (bytes[stop - 1] == UInt8(ascii: " ") || bytes[stop - 1] == UInt8(ascii: "\t")
+                        || bytes[stop - 1] == UInt8(ascii: "\r"))
+                {
                     stop &-= 1
                 }
                 fields.append(Field(start: start, end: stop, quoted: false, escaped: false))

@@ -60,7 +60,8 @@ struct DagPBNode: Sendable, Equatable {
         var last = 0
         while offset < bytes.count {
             let key = try varint(bytes, &offset)
-            let field = Int(key >> 3), wire = key & 7
+            let field = Int(key >> 3)
+            let wire = key & 7
             guard field > last else { throw .malformed("PBLink fields out of order or repeated") }
             last = field
             switch (field, wire) {
@@ -83,8 +84,10 @@ struct DagPBNode: Sendable, Equatable {
         return Link(cid: cid, name: name, size: size)
     }
 
-    private static func lengthDelimited(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int,
-                                        _ message: String) throws(DagPBError) -> (Int, Range<Int>) {
+    private static func lengthDelimited(
+        _ bytes: UnsafeRawBufferPointer, _ offset: inout Int,
+        _ message: String
+    ) throws(DagPBError) -> (Int, Range<Int>) {
         let key = try varint(bytes, &offset)
         guard key & 7 == 2 else { throw .malformed("\(message) field \(key >> 3) has wire type \(key & 7)") }
         return (Int(key >> 3), try payload(bytes, &offset))

@@ -122,7 +122,8 @@ struct DatasetBuilder {
                 throw .usage("--label-column \(name) names a header column, but --no-header says there is none")
             }
             guard let found = texts.firstIndex(of: name) else {
-                throw .usage("--label-column \(name) is not a column of the CSV header (\(texts.joined(separator: ", ")))")
+                throw .usage(
+                    "--label-column \(name) is not a column of the CSV header (\(texts.joined(separator: ", ")))")
             }
             label = found
             header = true
@@ -146,7 +147,9 @@ struct DatasetBuilder {
         var chunks = [Chunk]()
         Parallel.forEach(ranges.count) { part in
             parse(csv, ranges[part], firstLine: startLines[part], layout: layout)
-        } into: { _, chunk in chunks.append(chunk) }
+        } into: { _, chunk in
+            chunks.append(chunk)
+        }
         if let error = chunks.first(where: { $0.error != nil })?.error { throw error }
         return try assemble(csv, chunks, layout)
     }
@@ -173,7 +176,8 @@ struct DatasetBuilder {
         while position < end {
             let first = bytes[position]
             if first == UInt8(ascii: "\n") || first == UInt8(ascii: "\r") || first == UInt8(ascii: " ")
-                || first == UInt8(ascii: "\t") {
+                || first == UInt8(ascii: "\t")
+            {
                 let (start, skipped) = csv.skipBlank(position, end: end)
                 line &+= skipped
                 position = start
@@ -185,7 +189,8 @@ struct DatasetBuilder {
                 chunk.rows &+= 1
                 continue
             }
-            let next: Int, lines: Int
+            let next: Int
+            let lines: Int
             do {
                 (next, lines) = try csv.record(at: position, end: end, into: &fields, line: line)
             } catch {
@@ -207,8 +212,10 @@ struct DatasetBuilder {
     /// Returns where the next row starts, or nil (with nothing appended) when the row needs `slowRow`: a quote,
     /// an empty or non-numeric feature cell, the wrong number of cells.
     @inline(__always)
-    private func fastRow(_ bytes: UnsafePointer<UInt8>, _ position: Int, _ end: Int, _ layout: Layout,
-                         _ chunk: inout Chunk) -> Int? {
+    private func fastRow(
+        _ bytes: UnsafePointer<UInt8>, _ position: Int, _ end: Int, _ layout: Layout,
+        _ chunk: inout Chunk
+    ) -> Int? {
         let mark = chunk.features.count
         let numericBefore = chunk.labelsNumeric
         var labelAppended = false
@@ -233,12 +240,14 @@ struct DatasetBuilder {
             index = stop
             while index < end
                 && (bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t")
-                    || bytes[index] == UInt8(ascii: "\r")) {
+                    || bytes[index] == UInt8(ascii: "\r"))
+            {
                 index &+= 1
             }
             var number: Double? = nil
             if case .number(let value) = result,
-                index == end || bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: "\n") {
+                index == end || bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: "\n")
+            {
                 number = value
             }
             if number == nil {
@@ -252,7 +261,8 @@ struct DatasetBuilder {
                 fieldEnd = index
                 while fieldEnd > fieldStart
                     && (bytes[fieldEnd - 1] == UInt8(ascii: " ") || bytes[fieldEnd - 1] == UInt8(ascii: "\t")
-                        || bytes[fieldEnd - 1] == UInt8(ascii: "\r")) {
+                        || bytes[fieldEnd - 1] == UInt8(ascii: "\r"))
+                {
                     fieldEnd &-= 1
                 }
                 guard fieldEnd > fieldStart else { return rollback(&chunk) }
@@ -276,11 +286,14 @@ struct DatasetBuilder {
     }
 
     /// Any row, through the general tokenizer: quotes, missing cells, and the errors that name line and column.
-    private func slowRow(_ csv: CSV, _ fields: [CSV.Field], line: Int, layout: Layout,
-                         _ chunk: inout Chunk) -> FetchError? {
+    private func slowRow(
+        _ csv: CSV, _ fields: [CSV.Field], line: Int, layout: Layout,
+        _ chunk: inout Chunk
+    ) -> FetchError? {
         guard fields.count == layout.columns else {
-            return .badData("line \(line) has \(fields.count) cells; every row needs \(layout.columns), as the first "
-                + "row has")
+            return .badData(
+                "line \(line) has \(fields.count) cells; every row needs \(layout.columns), as the first "
+                    + "row has")
         }
         for column in 0..<layout.columns {
             let field = fields[column]
@@ -294,8 +307,9 @@ struct DatasetBuilder {
                     chunk.missingLabels.append(chunk.rows)
                     chunk.labelNumbers.append(.nan)
                     if options.missing == .error {
-                        return .badData("line \(line): the label (\(layout.describe(column))) is empty; "
-                            + "use --missing drop to skip such rows")
+                        return .badData(
+                            "line \(line): the label (\(layout.describe(column))) is empty; "
+                                + "use --missing drop to skip such rows")
                     }
                 } else {
                     chunk.labelsNumeric = false
@@ -310,13 +324,15 @@ struct DatasetBuilder {
                 return .badData("line \(line), \(layout.describe(column)): '\(csv.text(field))' is not a finite number")
             default:
                 guard isMissing(csv, field) else {
-                    return .badData("line \(line), \(layout.describe(column)): '\(csv.text(field))' is not a number; "
-                        + "feature columns must be numeric (the label column is \(layout.describe(layout.label)); "
-                        + "choose another with --label-column)")
+                    return .badData(
+                        "line \(line), \(layout.describe(column)): '\(csv.text(field))' is not a number; "
+                            + "feature columns must be numeric (the label column is \(layout.describe(layout.label)); "
+                            + "choose another with --label-column)")
                 }
                 if options.missing == .error {
-                    return .badData("line \(line), \(layout.describe(column)) is missing ('\(csv.text(field))'); "
-                        + "use --missing drop or --missing mean")
+                    return .badData(
+                        "line \(line), \(layout.describe(column)) is missing ('\(csv.text(field))'); "
+                            + "use --missing drop or --missing mean")
                 }
                 chunk.missing.append(chunk.features.count)
                 chunk.features.append(.nan)
@@ -355,8 +371,9 @@ struct DatasetBuilder {
         var labelNames: [String]? = nil
         if !numeric {
             guard !options.regression else {
-                throw .badData("the label column \(layout.describe(layout.label)) holds text, which cannot be a "
-                    + "regression target")
+                throw .badData(
+                    "the label column \(layout.describe(layout.label)) holds text, which cannot be a "
+                        + "regression target")
             }
             for chunk in chunks { fields.append(contentsOf: chunk.labelFields) }
             let missingRows = Set(missingLabels)
@@ -371,15 +388,18 @@ struct DatasetBuilder {
         }
         var names = layout.names
         names?.remove(at: layout.label)
-        return try finish(features: features, width: width, labels: labels, missing: missing,
-                          missingLabels: missingLabels, labelNames: labelNames, featureNames: names,
-                          describe: { layout.describe($0 < layout.label ? $0 : $0 + 1) })
+        return try finish(
+            features: features, width: width, labels: labels, missing: missing,
+            missingLabels: missingLabels, labelNames: labelNames, featureNames: names,
+            describe: { layout.describe($0 < layout.label ? $0 : $0 + 1) })
     }
 
     /// Applies `--missing` to the cells and labels left missing, infers the task, and makes the Dataset.
-    private func finish(features: [Double], width: Int, labels: [Double], missing: [Int], missingLabels: [Int],
-                        labelNames: [String]?, featureNames: [String]?,
-                        describe: (Int) -> String) throws(FetchError) -> Dataset {
+    private func finish(
+        features: [Double], width: Int, labels: [Double], missing: [Int], missingLabels: [Int],
+        labelNames: [String]?, featureNames: [String]?,
+        describe: (Int) -> String
+    ) throws(FetchError) -> Dataset {
         var features = features
         var labels = labels
         if !missing.isEmpty || !missingLabels.isEmpty {
@@ -415,9 +435,10 @@ struct DatasetBuilder {
             }
         }
         guard !labels.isEmpty else {
-            throw .badData(options.missing == .drop && !(missing.isEmpty && missingLabels.isEmpty)
-                ? "no rows are left after dropping those with missing values"
-                : "the data has no rows; it needs at least one")
+            throw .badData(
+                options.missing == .drop && !(missing.isEmpty && missingLabels.isEmpty)
+                    ? "no rows are left after dropping those with missing values"
+                    : "the data has no rows; it needs at least one")
         }
         var task: Dataset.Task
         var classes: [Double]
@@ -430,8 +451,9 @@ struct DatasetBuilder {
         if let index = labels.firstIndex(where: { !$0.isFinite }) {
             throw .badData("label \(index + 1) is not a finite number")
         }
-        return Dataset(features: features, width: width, labels: labels, task: task, classes: classes,
-                       labelNames: labelNames, featureNames: featureNames)
+        return Dataset(
+            features: features, width: width, labels: labels, task: task, classes: classes,
+            labelNames: labelNames, featureNames: featureNames)
     }
 
     // MARK: - JSON
@@ -511,7 +533,8 @@ struct DatasetBuilder {
             for (column, cell) in row.enumerated() {
                 if cell.isNull {
                     if options.missing == .error {
-                        throw .badData("row \(index + 1), column \(column + 1) is null; use --missing drop or --missing mean")
+                        throw .badData(
+                            "row \(index + 1), column \(column + 1) is null; use --missing drop or --missing mean")
                     }
                     missing.append(features.count)
                     features.append(.nan)
@@ -543,7 +566,9 @@ struct DatasetBuilder {
                     throw .badData("label \(index + 1) is \(value.typeName), not a string or a number")
                 }
             }
-            let names = Array(Set(texts.compactMap { $0 })).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            let names = Array(Set(texts.compactMap { $0 })).sorted {
+                Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8))
+            }
             let position = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Double($0)) })
             labels = texts.map { $0.map { position[$0]! } ?? .nan }
             labelNames = names
@@ -562,8 +587,9 @@ struct DatasetBuilder {
         if !missingLabels.isEmpty && options.missing != .drop {
             throw .badData("label \(missingLabels[0] + 1) is null; use --missing drop to skip such rows")
         }
-        return try finish(features: features, width: width, labels: labels, missing: missing,
-                          missingLabels: missingLabels, labelNames: labelNames, featureNames: featureNames,
-                          describe: { "column \($0 + 1)" })
+        return try finish(
+            features: features, width: width, labels: labels, missing: missing,
+            missingLabels: missingLabels, labelNames: labelNames, featureNames: featureNames,
+            describe: { "column \($0 + 1)" })
     }
 }

@@ -28,8 +28,10 @@ struct Gateway: Sendable, Hashable, CustomStringConvertible {
         guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else {
-            throw .invalid(text, "a gateway is an http(s):// origin such as https://trustless-gateway.link, "
-                + "or file://DIR for a local block store")
+            throw .invalid(
+                text,
+                "a gateway is an http(s):// origin such as https://trustless-gateway.link, "
+                    + "or file://DIR for a local block store")
         }
         guard components.query == nil, components.fragment == nil, components.user == nil else {
             throw .invalid(text, "a gateway URL takes no query, fragment or user name")
@@ -57,8 +59,9 @@ struct Gateway: Sendable, Hashable, CustomStringConvertible {
     /// `GET {origin}/ipfs/{cid}?format=raw`: one block, which the caller verifies.
     func blockRequest(_ cid: CID, timeout: Double, maxBytes: Int) -> HTTPRequest? {
         guard case .http(let origin) = kind else { return nil }
-        var request = HTTPRequest(.get, "\(origin)/ipfs/\(cid)?format=raw",
-                                  headers: ["Accept": "application/vnd.ipld.raw"])
+        var request = HTTPRequest(
+            .get, "\(origin)/ipfs/\(cid)?format=raw",
+            headers: ["Accept": "application/vnd.ipld.raw"])
         request.timeout = timeout
         request.connectTimeout = min(timeout, 10)
         request.maxResponseBytes = maxBytes
@@ -70,8 +73,9 @@ struct Gateway: Sendable, Hashable, CustomStringConvertible {
     /// A large file takes long, so there is no total timeout; `timeout` bounds the wait for each byte instead.
     func carRequest(_ cid: CID, timeout: Double) -> HTTPRequest? {
         guard case .http(let origin) = kind else { return nil }
-        var request = HTTPRequest(.get, "\(origin)/ipfs/\(cid)?format=car&dag-scope=entity",
-                                  headers: ["Accept": "application/vnd.ipld.car; version=1; order=dfs; dups=n"])
+        var request = HTTPRequest(
+            .get, "\(origin)/ipfs/\(cid)?format=car&dag-scope=entity",
+            headers: ["Accept": "application/vnd.ipld.car; version=1; order=dfs; dups=n"])
         request.timeout = 7 * 24 * 3600
         request.idleTimeout = max(1, timeout.rounded(.up))
         request.connectTimeout = min(timeout, 10)

@@ -31,9 +31,11 @@ actor GatewayPool {
     /// Gateways not banned, best first: local stores, then by reliability, ties in the order given.
     func ranked() -> [Int] {
         gateways.indices.filter { !records[$0].banned }.sorted { a, b in
-            let localA = gateways[a].isLocal, localB = gateways[b].isLocal
+            let localA = gateways[a].isLocal
+            let localB = gateways[b].isLocal
             if localA != localB { return localA }
-            let scoreA = records[a].reliability, scoreB = records[b].reliability
+            let scoreA = records[a].reliability
+            let scoreB = records[b].reliability
             return scoreA != scoreB ? scoreA > scoreB : a < b
         }
     }

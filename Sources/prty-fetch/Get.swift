@@ -8,20 +8,25 @@ struct Get {
         "get", summary: "retrieve and verify a CID; print it as a Dataset document or as raw bytes",
         arguments: "CID|/ipfs/CID|ipfs://CID", maxPositionals: 1,
         options: [
-            Option("gateway", short: "g", value: .repeated("URL"),
-                   help: "a trustless gateway origin (https://host), or file://DIR for a local block store; "
-                       + "repeatable; env IPFS_GATEWAYS (comma-separated)"),
+            Option(
+                "gateway", short: "g", value: .repeated("URL"),
+                help: "a trustless gateway origin (https://host), or file://DIR for a local block store; "
+                    + "repeatable; env IPFS_GATEWAYS (comma-separated)"),
             Option("raw", help: "print the verified bytes instead of a Dataset document"),
-            Option("output", short: "o", value: .single("FILE"),
-                   help: "write the verified bytes to FILE (it appears only once every block is verified)",
-                   completion: .file),
-            Option("max-size", value: .single("SIZE"),
-                   help: "refuse content larger than SIZE (e.g. 512m, 2g; default 4g); env IPFS_MAX_BYTES"),
-            Option("timeout", value: .single("DURATION"),
-                   help: "per gateway request, or per silence in a CAR stream (default 60s); env IPFS_TIMEOUT"),
-            Option("cache-dir", value: .single("DIR"),
-                   help: "the verified block cache (default ~/.parity/ipfs); env IPFS_CACHE_DIR",
-                   completion: .directory),
+            Option(
+                "output", short: "o", value: .single("FILE"),
+                help: "write the verified bytes to FILE (it appears only once every block is verified)",
+                completion: .file),
+            Option(
+                "max-size", value: .single("SIZE"),
+                help: "refuse content larger than SIZE (e.g. 512m, 2g; default 4g); env IPFS_MAX_BYTES"),
+            Option(
+                "timeout", value: .single("DURATION"),
+                help: "per gateway request, or per silence in a CAR stream (default 60s); env IPFS_TIMEOUT"),
+            Option(
+                "cache-dir", value: .single("DIR"),
+                help: "the verified block cache (default ~/.parity/ipfs); env IPFS_CACHE_DIR",
+                completion: .directory),
             Option("no-cache", help: "neither read nor write the block cache"),
         ] + DatasetBuilder.commandOptions,
         examples: [
@@ -71,7 +76,9 @@ struct Get {
         guard maxSize > 0 else { throw UsageError("--max-size must be more than zero, e.g. 2g") }
         options = Retrieval.Options(timeout: timeout, limits: Assembly.Limits(maxSize: UInt64(maxSize)))
         if arguments.flag("no-cache") {
-            if arguments.value("cache-dir") != nil { throw UsageError("--cache-dir and --no-cache contradict each other") }
+            if arguments.value("cache-dir") != nil {
+                throw UsageError("--cache-dir and --no-cache contradict each other")
+            }
             cache = nil
         } else {
             let directory = LocalPath.expand(settings.path(.ipfsCacheDir, flag: "cache-dir"))
@@ -82,7 +89,8 @@ struct Get {
         } else {
             output = arguments.flag("raw") ? .stdout : .dataset
         }
-        if case .dataset = output {} else {
+        if case .dataset = output {
+        } else {
             if let used = DatasetBuilder.optionNames.sorted().first(where: { arguments.flag($0) }) {
                 throw UsageError("--\(used) shapes a Dataset document, which --raw and --output do not print")
             }
@@ -114,8 +122,12 @@ struct Get {
     /// the default list. Unlike other URL lists, `file://DIR` is allowed.
     static func gateways(_ arguments: Arguments, _ settings: Settings) throws -> [Gateway] {
         let flags = arguments.values("gateway")
-        let (texts, source): ([String], Settings.Source) = flags.isEmpty
-            ? { let found = settings.lookup(.ipfsGateways); return ([found.text], found.source) }()
+        let (texts, source): ([String], Settings.Source) =
+            flags.isEmpty
+            ? {
+                let found = settings.lookup(.ipfsGateways)
+                return ([found.text], found.source)
+            }()
             : (flags, .flag("gateway"))
         var gateways = [Gateway]()
         for text in texts {
@@ -153,15 +165,13 @@ struct Get {
             try file.commit()
         case .stdout:
             var content = [UInt8]()
-            _ = try await retrieval.run(cid, expect: { content.reserveCapacity(Int($0)) }) {
-                content.append(contentsOf: $0)
-            }
+            _ = try await retrieval.run(
+                cid, expect: { content.reserveCapacity(Int($0)) }, sink: { content.append(contentsOf: $0) })
             Tool.writeStdout(content)
         case .dataset:
             var content = [UInt8]()
-            _ = try await retrieval.run(cid, expect: { content.reserveCapacity(Int($0)) }) {
-                content.append(contentsOf: $0)
-            }
+            _ = try await retrieval.run(
+                cid, expect: { content.reserveCapacity(Int($0)) }, sink: { content.append(contentsOf: $0) })
             let dataset = try builder.build(content, format: format, cid: cid.description)
             Tool.writeStdout(DatasetWriter.bytes(dataset))
         }

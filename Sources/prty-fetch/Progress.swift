@@ -49,16 +49,21 @@ struct Progress {
         let rate = Double(bytes) / seconds / 1e6
         let of = total.map { " of \(Size.human(Int64($0)))" } ?? ""
         let from = gateway.isEmpty ? "" : " from \(gateway)"
-        let text = final
+        let text =
+            final
             ? "fetched \(root): \(Size.human(Int64(bytes))) in \(blocks) blocks\(from) (\(String(format: "%.1f", rate)) MB/s)"
             : "\(Size.human(Int64(bytes)))\(of), \(blocks) blocks\(from), \(String(format: "%.1f", rate)) MB/s"
-        let fields: [String: JSON] = ["bytes": .uint64(bytes), "blocks": .int(blocks), "gateway": .string(gateway),
-                                      "cid": .string(root)]
+        let fields: [String: JSON] = [
+            "bytes": .uint64(bytes), "blocks": .int(blocks), "gateway": .string(gateway),
+            "cid": .string(root),
+        ]
         if log.format == .human && log.isTerminal && !final {
             Log.writeStderr("\r\u{1B}[K\(log.tool): \(text)")
             drewLine = true
         } else {
-            log.info(final ? "fetched" : "progress", text, fields.merging(total.map { ["total": .uint64($0)] } ?? [:]) { a, _ in a })
+            log.info(
+                final ? "fetched" : "progress", text,
+                fields.merging(total.map { ["total": .uint64($0)] } ?? [:]) { a, _ in a })
         }
     }
 }

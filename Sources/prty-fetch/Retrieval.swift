@@ -63,8 +63,10 @@ struct Retrieval: Sendable {
 
     /// Retrieves `root`; `sink` receives the content in order, `expect` (if given) the declared size as soon as
     /// the root is read, so a caller can reserve memory. Throws `FetchError` (or `InterruptedError`).
-    func run(_ root: CID, expect: ((UInt64) -> Void)? = nil,
-             sink: (UnsafeRawBufferPointer) throws -> Void) async throws -> Summary {
+    func run(
+        _ root: CID, expect: ((UInt64) -> Void)? = nil,
+        sink: (UnsafeRawBufferPointer) throws -> Void
+    ) async throws -> Summary {
         var state = State(root: root, limits: options.limits, cache: cache, log: log)
         state.expect = expect
         try state.drain(sink)
@@ -167,8 +169,10 @@ struct Retrieval: Sendable {
         case incomplete(String)
     }
 
-    private func carPhase(_ root: CID, _ state: inout State,
-                          _ sink: (UnsafeRawBufferPointer) throws -> Void) async throws {
+    private func carPhase(
+        _ root: CID, _ state: inout State,
+        _ sink: (UnsafeRawBufferPointer) throws -> Void
+    ) async throws {
         guard let index = await pool.ranked().first(where: { !pool.gateways[$0].isLocal }),
             let request = pool.gateways[index].carRequest(root, timeout: options.timeout)
         else { return }
@@ -190,8 +194,9 @@ struct Retrieval: Sendable {
             case .lied(let why):
                 await pool.ban(index, reason: why)
                 state.notes.append(Failure(gateway: gateway, kind: .invalid, message: why))
-                log?.warning("gateway_banned", "\(gateway) \(why); not using it again in this run",
-                             ["gateway": .string(gateway)])
+                log?.warning(
+                    "gateway_banned", "\(gateway) \(why); not using it again in this run",
+                    ["gateway": .string(gateway)])
             case .incomplete(let why):
                 await pool.failed(index)
                 state.notes.append(Failure(gateway: gateway, kind: .unavailable, message: why))
@@ -200,8 +205,10 @@ struct Retrieval: Sendable {
         // Anything else (content the assembly refused, a failing sink, an interruption) ends the retrieval.
     }
 
-    private func receiveCAR(_ root: CID, _ request: HTTPRequest, _ gateway: String, _ state: inout State,
-                            _ sink: (UnsafeRawBufferPointer) throws -> Void) async throws {
+    private func receiveCAR(
+        _ root: CID, _ request: HTTPRequest, _ gateway: String, _ state: inout State,
+        _ sink: (UnsafeRawBufferPointer) throws -> Void
+    ) async throws {
         let response: HTTPStreamingResponse
         do {
             response = try await client.stream(request)
@@ -213,8 +220,10 @@ struct Retrieval: Sendable {
         }
         let type = response.header("Content-Type")?.lowercased() ?? ""
         guard type.hasPrefix("application/vnd.ipld.car") else {
-            throw CARFailure.http(Failure(gateway: gateway, kind: .unavailable,
-                                          message: "answered a CAR request with '\(type)'"))
+            throw CARFailure.http(
+                Failure(
+                    gateway: gateway, kind: .unavailable,
+                    message: "answered a CAR request with '\(type)'"))
         }
         var reader = CARReader(maxSection: options.maxBlockSize + 128)
         var expected: Set<Multihash> = [root.multihash]
@@ -257,7 +266,8 @@ struct Retrieval: Sendable {
                             }
                             for link in links ?? [] { expected.insert(link.cid.multihash) }
                         }
-                        let cid = section.cid, block = section.block
+                        let cid = section.cid
+                        let block = section.block
                         group.addTask { (cid, block, cid.verifies(block)) }
                         verifying += 1
                         if verifying >= 2 * Parallel.cores, let result = try await group.next() {
@@ -280,8 +290,10 @@ struct Retrieval: Sendable {
 
     // MARK: - Phase 2: block by block
 
-    private func blockPhase(_ root: CID, _ state: inout State,
-                            _ sink: (UnsafeRawBufferPointer) throws -> Void) async throws {
+    private func blockPhase(
+        _ root: CID, _ state: inout State,
+        _ sink: (UnsafeRawBufferPointer) throws -> Void
+    ) async throws {
         try await withThrowingTaskGroup(of: BlockResult.self) { group in
             var inFlight = Set<Multihash>()
             while true {
@@ -410,8 +422,9 @@ struct Retrieval: Sendable {
             guard cid.verifies(block) else {
                 let why = "served block \(cid) with content that does not match it"
                 await pool.ban(index, reason: why)
-                log?.warning("gateway_banned", "\(name) \(why); not using it again in this run",
-                             ["gateway": .string(name)])
+                log?.warning(
+                    "gateway_banned", "\(name) \(why); not using it again in this run",
+                    ["gateway": .string(name)])
                 return .failed(Failure(gateway: name, kind: .invalid, message: why))
             }
             await pool.succeeded(index, seconds: Self.seconds(since: started))

@@ -3,7 +3,12 @@
 /// Files are what prty-fetch reassembles; the other types are recognised so errors can name them.
 struct UnixFSData: Sendable, Equatable {
     enum Kind: UInt64, Sendable {
-        case raw = 0, directory = 1, file = 2, metadata = 3, symlink = 4, hamtShard = 5
+        case raw = 0
+        case directory = 1
+        case file = 2
+        case metadata = 3
+        case symlink = 4
+        case hamtShard = 5
 
         var name: String {
             switch self {
@@ -50,7 +55,8 @@ struct UnixFSData: Sendable, Equatable {
         var offset = 0
         while offset < bytes.count {
             let key = try varint(bytes, &offset)
-            let field = key >> 3, wire = key & 7
+            let field = key >> 3
+            let wire = key & 7
             switch (field, wire) {
             case (1, 0):
                 let code = try varint(bytes, &offset)
@@ -93,7 +99,8 @@ struct UnixFSData: Sendable, Equatable {
         }
     }
 
-    private static func payload(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(UnixFSError) -> Range<Int> {
+    private static func payload(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(UnixFSError) -> Range<Int>
+    {
         let length = try varint(bytes, &offset)
         guard length <= UInt64(bytes.count - offset) else { throw .malformed("a field runs past the end") }
         let range = offset..<(offset + Int(length))

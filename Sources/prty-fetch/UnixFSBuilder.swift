@@ -45,20 +45,28 @@ struct UnixFSBuilder {
     func build(_ content: UnsafeRawBufferPointer) -> DAG {
         let chunkCount = max(1, (content.count + Self.chunkSize - 1) / Self.chunkSize)
         var leafCIDs = [CID?](repeating: nil, count: chunkCount)
-        let rawLeaves = rawLeaves, version = cidVersion
+        let rawLeaves = rawLeaves
+        let version = cidVersion
         Parallel.forEach(chunkCount) { index in
             let chunk = UnsafeRawBufferPointer(rebasing: content[Self.chunkRange(index, content.count)])
             return Self.leafCID(chunk, rawLeaves: rawLeaves, version: version)
-        } into: { index, cid in leafCIDs[index] = cid }
+        } into: { index, cid in
+            leafCIDs[index] = cid
+        }
         var nodes = [Node]()
         nodes.reserveCapacity(chunkCount + chunkCount / (Self.maxLinks - 1) + 2)
         var level = [Int]()
         for (index, cid) in leafCIDs.enumerated() {
             let range = Self.chunkRange(index, content.count)
-            let blockSize = rawLeaves ? range.count : Self.leafPrefix(range.count).count + range.count
-                + Self.leafSuffix(range.count).count
-            nodes.append(Node(cid: cid!, fileSize: UInt64(range.count), cumulativeSize: UInt64(blockSize),
-                              children: [], block: nil, range: range))
+            let blockSize =
+                rawLeaves
+                ? range.count
+                : Self.leafPrefix(range.count).count + range.count
+                    + Self.leafSuffix(range.count).count
+            nodes.append(
+                Node(
+                    cid: cid!, fileSize: UInt64(range.count), cumulativeSize: UInt64(blockSize),
+                    children: [], block: nil, range: range))
             level.append(index)
         }
         while level.count > 1 {
@@ -73,8 +81,10 @@ struct UnixFSBuilder {
                 let block = DagPBNode(links: links, data: data.encoded()).encoded()
                 let cid = CID.of(block, codec: .dagPB, version: cidVersion)
                 let below = group.reduce(UInt64(0)) { $0 + nodes[$1].cumulativeSize }
-                nodes.append(Node(cid: cid, fileSize: sizes.reduce(0, +), cumulativeSize: UInt64(block.count) + below,
-                                  children: group, block: block, range: 0..<0))
+                nodes.append(
+                    Node(
+                        cid: cid, fileSize: sizes.reduce(0, +), cumulativeSize: UInt64(block.count) + below,
+                        children: group, block: block, range: 0..<0))
                 next.append(nodes.count - 1)
             }
             level = next
@@ -84,8 +94,10 @@ struct UnixFSBuilder {
 
     /// Visits every block depth-first from the root (the order of `ipfs dag export` and of a gateway's CAR),
     /// re-making leaf blocks from `content`.
-    func forEachBlock(_ dag: DAG, _ content: UnsafeRawBufferPointer,
-                      _ body: (CID, [UInt8]) throws -> Void) rethrows {
+    func forEachBlock(
+        _ dag: DAG, _ content: UnsafeRawBufferPointer,
+        _ body: (CID, [UInt8]) throws -> Void
+    ) rethrows {
         var stack = [dag.root]
         while let index = stack.popLast() {
             let node = dag.nodes[index]

@@ -33,8 +33,10 @@ enum Varint {
 
     /// Reads a varint at `offset`, advancing it. `maxBytes` is 9 for multiformats, 10 for protobuf.
     /// Multiformats requires the minimal encoding; protobuf accepts padded ones, so `strict` says which.
-    static func read(_ bytes: UnsafeRawBufferPointer, at offset: inout Int, maxBytes: Int = 9,
-                     strict: Bool = true) throws(Failure) -> UInt64 {
+    static func read(
+        _ bytes: UnsafeRawBufferPointer, at offset: inout Int, maxBytes: Int = 9,
+        strict: Bool = true
+    ) throws(Failure) -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         var index = offset
@@ -56,8 +58,10 @@ enum Varint {
     }
 
     /// `read` over an array.
-    static func read(_ bytes: [UInt8], at offset: inout Int, maxBytes: Int = 9,
-                     strict: Bool = true) throws(Failure) -> UInt64 {
+    static func read(
+        _ bytes: [UInt8], at offset: inout Int, maxBytes: Int = 9,
+        strict: Bool = true
+    ) throws(Failure) -> UInt64 {
         var cursor = offset
         let result = bytes.withUnsafeBytes { buffer in
             Result { () throws(Failure) -> UInt64 in try read(buffer, at: &cursor, maxBytes: maxBytes, strict: strict) }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `prty-fetch add` against real `ipfs add` results: published vectors, and Debian's `ipfs_cid` (kubo's own
 /// importer) on a multi-megabyte file with two DAG levels.
@@ -63,13 +63,19 @@ struct FetchAddTests {
         try Self.randomBytes(1_000_000, seed: 3).write(to: file)
         let car = directory.appendingPathComponent("data.car")
         let store = directory.appendingPathComponent("store")
-        let added = try runTool("prty-fetch", ["add", "--cid-version", "1", "--car", car.path, "--store", store.path,
-                                               file.path])
+        let added = try runTool(
+            "prty-fetch",
+            [
+                "add", "--cid-version", "1", "--car", car.path, "--store", store.path,
+                file.path,
+            ])
         #expect(added.status == 0, "\(added.stderr)")
         let cid = added.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-        let checked = try runProcess(GatewayDouble.python, [
-            Paths.root.appendingPathComponent("Tests/TestSupport/peers/verify_car.py").path, car.path,
-        ])
+        let checked = try runProcess(
+            GatewayDouble.python,
+            [
+                Paths.root.appendingPathComponent("Tests/TestSupport/peers/verify_car.py").path, car.path,
+            ])
         #expect(checked.status == 0, "\(checked.stderr)")
         #expect(checked.stdoutText == "roots ['\(cid)'] version 1 blocks 5 hash mismatches 0\n")
         let shards = try FileManager.default.contentsOfDirectory(atPath: store.path)
@@ -86,8 +92,10 @@ struct FetchAddTests {
         #expect(missing.status == 66)
         #expect(missing.stdout.isEmpty)
         #expect(missing.lastErrorLine == "prty-fetch: no such file: /no/such/file")
-        for arguments in [["add"], ["add", "--cid-version", "2", "x"], ["add", "--raw-leaves", "true", "x"],
-                          ["add", "a", "b"]] {
+        for arguments in [
+            ["add"], ["add", "--cid-version", "2", "x"], ["add", "--raw-leaves", "true", "x"],
+            ["add", "a", "b"],
+        ] {
             let result = try runTool("prty-fetch", arguments)
             #expect(result.status == 64, "\(arguments)")
             #expect(result.stdout.isEmpty)

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `prty-fetch get` as a user runs it, against the trustless gateway double (`peers/trustless_gw.py`) over
 /// loopback: every CID form, datasets, corruption (refused every time), failover, CAR damage, timeouts, the
@@ -38,8 +38,10 @@ struct FetchGetTests {
         try runTool("prty-fetch", arguments, timeout: timeout)
     }
 
-    static func expectFailure(_ result: ToolResult, _ status: Int32, _ text: String,
-                              sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectFailure(
+        _ result: ToolResult, _ status: Int32, _ text: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(result.status == status, "\(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stdout.isEmpty, sourceLocation: sourceLocation)
         #expect(result.lastErrorLine.hasPrefix("prty-fetch: "), sourceLocation: sourceLocation)
@@ -77,7 +79,8 @@ struct FetchGetTests {
         #expect(document["classes"] as? [Int] == [0, 1, 2])
         #expect(document["label_names"] as? [String] == ["setosa", "versicolor", "virginica"])
         #expect((document["features"] as? [[Double]])?.count == 150)
-        #expect(document["feature_names"] as? [String] == ["sepal_length", "sepal_width", "petal_length", "petal_width"])
+        #expect(
+            document["feature_names"] as? [String] == ["sepal_length", "sepal_width", "petal_length", "petal_width"])
         #expect(document["source"] as? [String: String] == ["cid": cid, "format": "csv"])
         // Byte-identical on a second run.
         let again = try Self.fetch([cid, "--gateway", gateway.origin, "--no-cache", "--label-column", "species"])
@@ -89,8 +92,10 @@ struct FetchGetTests {
 
     /// Whatever block is corrupted, and however it is asked for, the content is refused: exit 65, nothing on
     /// stdout, no output file.
-    @Test(arguments: [["--corrupt", "all"], ["--corrupt", "0"], ["--corrupt", "2"], ["--corrupt", "4", "--no-car"],
-                      ["--corrupt", "1", "--no-car"]])
+    @Test(arguments: [
+        ["--corrupt", "all"], ["--corrupt", "0"], ["--corrupt", "2"], ["--corrupt", "4", "--no-car"],
+        ["--corrupt", "1", "--no-car"],
+    ])
     func corruptionIsAlwaysRefused(modes: [String]) throws {
         let (file, _) = try Self.randomFile(1_100_000, seed: 12)
         let gateway = try GatewayDouble(files: [file], modes: modes)
@@ -147,7 +152,9 @@ struct FetchGetTests {
         #expect(alone.stderr.contains("which is not part of"))
         let good = try GatewayDouble(files: [file], modes: ["--no-car"])
         defer { good.stop() }
-        let helped = try Self.fetch([stuffer.files[0].v0, "--raw", "-g", stuffer.origin, "-g", good.origin, "--no-cache"])
+        let helped = try Self.fetch([
+            stuffer.files[0].v0, "--raw", "-g", stuffer.origin, "-g", good.origin, "--no-cache",
+        ])
         #expect(helped.status == 0, "\(helped.stderr)")
         #expect(helped.stdout == data)
     }
@@ -159,19 +166,23 @@ struct FetchGetTests {
         let empty = try GatewayDouble(files: [])
         defer { empty.stop() }
         let unknown = other.files[0].v0
-        Self.expectFailure(try Self.fetch([unknown, "--raw", "-g", empty.origin, "-g", empty.origin + "/", "--no-cache"]),
-                           66, "was not found on any gateway")
+        Self.expectFailure(
+            try Self.fetch([unknown, "--raw", "-g", empty.origin, "-g", empty.origin + "/", "--no-cache"]),
+            66, "was not found on any gateway")
         let failing = try GatewayDouble(files: [file], modes: ["--status", "503"])
         defer { failing.stop() }
-        Self.expectFailure(try Self.fetch([unknown, "--raw", "-g", failing.origin, "-g", empty.origin, "--no-cache"]),
-                           75, "try again later")
-        Self.expectFailure(try Self.fetch([unknown, "--raw", "-g", Self.deadOrigin(), "--no-cache"]), 75,
-                           "connection refused")
+        Self.expectFailure(
+            try Self.fetch([unknown, "--raw", "-g", failing.origin, "-g", empty.origin, "--no-cache"]),
+            75, "try again later")
+        Self.expectFailure(
+            try Self.fetch([unknown, "--raw", "-g", Self.deadOrigin(), "--no-cache"]), 75,
+            "connection refused")
         let stalling = try GatewayDouble(files: [file], modes: ["--stall"])
         defer { stalling.stop() }
         let started = Date()
-        Self.expectFailure(try Self.fetch([unknown, "--raw", "-g", stalling.origin, "--timeout", "1s", "--no-cache"]),
-                           75, "timed out")
+        Self.expectFailure(
+            try Self.fetch([unknown, "--raw", "-g", stalling.origin, "--timeout", "1s", "--no-cache"]),
+            75, "timed out")
         #expect(Date().timeIntervalSince(started) < 30)
     }
 
@@ -181,9 +192,14 @@ struct FetchGetTests {
         defer { gateway.stop() }
         let bomb = try #require(gateway.bomb)
         Self.expectFailure(try Self.fetch([bomb, "--raw", "-g", gateway.origin, "--no-cache"]), 65, "--max-size")
-        Self.expectFailure(try Self.fetch([gateway.files[0].v1, "--raw", "-g", gateway.origin, "--no-cache",
-                                           "--max-size", "1m"]), 65, "more than --max-size 1048576")
-        let fits = try Self.fetch([gateway.files[0].v1, "--raw", "-g", gateway.origin, "--no-cache", "--max-size", "2m"])
+        Self.expectFailure(
+            try Self.fetch([
+                gateway.files[0].v1, "--raw", "-g", gateway.origin, "--no-cache",
+                "--max-size", "1m",
+            ]), 65, "more than --max-size 1048576")
+        let fits = try Self.fetch([
+            gateway.files[0].v1, "--raw", "-g", gateway.origin, "--no-cache", "--max-size", "2m",
+        ])
         #expect(fits.status == 0, "\(fits.stderr)")
         #expect(try gateway.requests().count < 10)  // refused from the root's declared size, not by downloading
     }
@@ -200,15 +216,19 @@ struct FetchGetTests {
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout == data)
         // The same bytes under their CIDv0-style name are a different DAG (dag-pb leaves): not cached.
-        Self.expectFailure(try Self.fetch([gateway.files[0].v0, "--raw", "-g", gateway.origin, "--cache-dir",
-                                           cache.path]), 75, "connection refused")
+        Self.expectFailure(
+            try Self.fetch([
+                gateway.files[0].v0, "--raw", "-g", gateway.origin, "--cache-dir",
+                cache.path,
+            ]), 75, "connection refused")
         // IPFS_CACHE_MAX_BYTES bounds it: a tiny bound evicts all but what fits.
         let env = ["IPFS_CACHE_MAX_BYTES": "300k", "IPFS_CACHE_DIR": cache.path]
         let trimmed = try runTool("prty-fetch", [cid, "--raw", "-g", gateway.origin], environment: env)
         #expect(trimmed.status == 0, "\(trimmed.stderr)")
         let size = try FileManager.default.subpathsOfDirectory(atPath: cache.path).reduce(0) { total, path in
             let attributes = try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent(path).path)
-            return total + ((attributes[.type] as? FileAttributeType) == .typeRegular ? (attributes[.size] as? Int ?? 0) : 0)
+            return total
+                + ((attributes[.type] as? FileAttributeType) == .typeRegular ? (attributes[.size] as? Int ?? 0) : 0)
         }
         #expect(size <= 300 * 1024)
     }
@@ -224,10 +244,12 @@ struct FetchGetTests {
         #expect(result.stdout == data)
         // IPFS_GATEWAYS may name it too, and the CIDv1 of the same root finds the same files.
         let environment = ["IPFS_GATEWAYS": "file://\(store.path)"]
-        let viaEnvironment = try runTool("prty-fetch", ["/ipfs/\(cid)", "--raw", "--no-cache"], environment: environment)
+        let viaEnvironment = try runTool(
+            "prty-fetch", ["/ipfs/\(cid)", "--raw", "--no-cache"], environment: environment)
         #expect(viaEnvironment.stdout == data, "\(viaEnvironment.stderr)")
-        Self.expectFailure(try Self.fetch([cid, "--raw", "-g", "file:///no/such/store", "--no-cache"]), 66,
-                           "does not exist")
+        Self.expectFailure(
+            try Self.fetch([cid, "--raw", "-g", "file:///no/such/store", "--no-cache"]), 66,
+            "does not exist")
     }
 
     @Test func aRepeatedBlockIsFetchedOnce() throws {
@@ -253,8 +275,10 @@ struct FetchGetTests {
         let cases: [([String], [String: String], Int32, String)] = [
             ([], [:], 64, "get needs a CID"),
             (["Qmnotacid", "-g", dead], [:], 64, "not a valid CID"),
-            (["bafyreidykglsfhoixmivffc5uwhcgshx4j465xwqntbmu43nb2dzqwfvae", "-g", dead], [:], 65,
-             "unsupported CID: codec dag-cbor"),
+            (
+                ["bafyreidykglsfhoixmivffc5uwhcgshx4j465xwqntbmu43nb2dzqwfvae", "-g", dead], [:], 65,
+                "unsupported CID: codec dag-cbor"
+            ),
             (["/ipfs/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o/a.txt", "-g", dead], [:], 64, "has a path"),
             (["bafkqaaa", "-g", "ftp://x"], [:], 64, "--gateway: 'ftp://x' is not a gateway"),
             (["bafkqaaa"], ["IPFS_GATEWAYS": "gopher://x"], 78, "IPFS_GATEWAYS"),

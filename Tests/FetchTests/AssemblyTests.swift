@@ -1,10 +1,13 @@
 import Testing
+
 @testable import prty_fetch
 
 /// The DAG checks and limits, on hand-made nodes.
 struct AssemblyTests {
-    static func node(_ links: [(CID, UInt64)], data: [UInt8]? = nil, fileSize: UInt64? = nil,
-                     kind: UnixFSData.Kind = .file) -> [UInt8] {
+    static func node(
+        _ links: [(CID, UInt64)], data: [UInt8]? = nil, fileSize: UInt64? = nil,
+        kind: UnixFSData.Kind = .file
+    ) -> [UInt8] {
         let unixfs = UnixFSData(kind: kind, data: data, fileSize: fileSize, blockSizes: links.map(\.1))
         return DagPBNode(links: links.map { .init(cid: $0.0, name: [], size: $0.1) }, data: unixfs.encoded()).encoded()
     }
@@ -14,8 +17,10 @@ struct AssemblyTests {
     }
 
     @Test func reassemblesInOrderWithOwnData() throws {
-        let a = Array("abc".utf8), b = Array("de".utf8)
-        let leafA = CID.of(a, codec: .raw, version: .v1), leafB = CID.of(b, codec: .raw, version: .v1)
+        let a = Array("abc".utf8)
+        let b = Array("de".utf8)
+        let leafA = CID.of(a, codec: .raw, version: .v1)
+        let leafB = CID.of(b, codec: .raw, version: .v1)
         let rootBlock = Self.node([(leafA, 3), (leafB, 2)], data: Array("<".utf8), fileSize: 6)
         let root = CID.of(rootBlock, codec: .dagPB, version: .v1)
         var assembly = Assembly(root: root, limits: .init(maxSize: 100))
@@ -60,8 +65,10 @@ struct AssemblyTests {
         #expect(throws: FetchError.self) { try Self.consume(&wide, Self.node(Array(repeating: (leaf, 1), count: 4))) }
         // Empty nodes that claim nothing: bounded by the block count.
         var empty = Assembly(root: Self.node, limits: .init(maxSize: 1 << 20, maxBlocks: 5))
-        let nothing = DagPBNode(links: Array(repeating: .init(cid: leaf, name: [], size: nil), count: 10),
-                                data: UnixFSData(kind: .file).encoded()).encoded()
+        let nothing = DagPBNode(
+            links: Array(repeating: .init(cid: leaf, name: [], size: nil), count: 10),
+            data: UnixFSData(kind: .file).encoded()
+        ).encoded()
         _ = try Self.consume(&empty, nothing)
         #expect(throws: FetchError.self) { for _ in 0..<10 { _ = try Self.consume(&empty, Array("x".utf8)) } }
         // A directory is not a file.
@@ -103,7 +110,8 @@ struct GatewayTests {
     }
 
     @Test func heliaScoring() async throws {
-        let pool = GatewayPool(try ["https://a", "https://b", "https://c", "file:///x"].map { try Gateway(parsing: $0) })
+        let pool = GatewayPool(
+            try ["https://a", "https://b", "https://c", "file:///x"].map { try Gateway(parsing: $0) })
         #expect(await pool.ranked() == [3, 0, 1, 2])  // local first, then untried in order
         await pool.began(0)
         await pool.failed(0)  // 0 / (1 + 3)

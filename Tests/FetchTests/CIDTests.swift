@@ -1,4 +1,5 @@
 import Testing
+
 @testable import prty_fetch
 
 struct CIDTests {
@@ -92,8 +93,10 @@ struct CIDTests {
 
 struct MultibaseTests {
     @Test func rfc4648Base32() {
-        let vectors = ["": "", "f": "my", "fo": "mzxq", "foo": "mzxw6", "foob": "mzxw6yq", "fooba": "mzxw6ytb",
-                       "foobar": "mzxw6ytboi"]
+        let vectors = [
+            "": "", "f": "my", "fo": "mzxq", "foo": "mzxw6", "foob": "mzxw6yq", "fooba": "mzxw6ytb",
+            "foobar": "mzxw6ytboi",
+        ]
         for (plain, encoded) in vectors {
             #expect(String(decoding: Base32.encode(Array(plain.utf8)), as: UTF8.self) == encoded)
             #expect(Base32.decode(Array(encoded.utf8)) == Array(plain.utf8))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import prty_fetch
 
 struct DagPBTests {

@@ -1,11 +1,14 @@
 import Foundation
 import Shared
 import Testing
+
 @testable import prty_fetch
 
 struct DatasetBuilderTests {
-    static func build(_ text: String, _ options: DatasetBuilder.Options = .init(),
-                      format: DatasetBuilder.Format = .auto) throws -> Dataset {
+    static func build(
+        _ text: String, _ options: DatasetBuilder.Options = .init(),
+        format: DatasetBuilder.Format = .auto
+    ) throws -> Dataset {
         try DatasetBuilder(options: options).build(Array(text.utf8), format: format, cid: "bafkqaaa")
     }
 
@@ -81,7 +84,8 @@ struct DatasetBuilderTests {
     }
 
     @Test func rfc4180QuotingCRLFAndTrimming() throws {
-        let text = "\u{FEFF}\"name, with comma\",\" b \",label\r\n \"1\" , 2 ,\"say \"\"hi\"\"\"\r\n\r\n3,4,\"two\nlines\"\r\n"
+        let text =
+            "\u{FEFF}\"name, with comma\",\" b \",label\r\n \"1\" , 2 ,\"say \"\"hi\"\"\"\r\n\r\n3,4,\"two\nlines\"\r\n"
         let dataset = try Self.build(text)
         #expect(dataset.featureNames == ["name, with comma", " b "])
         #expect(dataset.features == [1, 2, 3, 4])
@@ -153,12 +157,15 @@ struct DatasetBuilderTests {
         #expect(Self.failure(#"{"rows": []}"#).contains("needs a \"features\" array"))
         var options = DatasetBuilder.Options()
         options.missing = .mean
-        #expect(try Self.build(#"{"features": [[1, null], [3, 4]], "labels": [0, 1]}"#, options).features == [1, 4, 3, 4])
+        #expect(
+            try Self.build(#"{"features": [[1, null], [3, 4]], "labels": [0, 1]}"#, options).features == [1, 4, 3, 4])
     }
 
     @Test func formatDetection() {
-        for (text, format) in [("{}", DatasetBuilder.Format.json), ("  \n[1]", .json), ("a,b", .csv), ("", .csv),
-                               ("\u{FEFF}{", .json)] {
+        for (text, format) in [
+            ("{}", DatasetBuilder.Format.json), ("  \n[1]", .json), ("a,b", .csv), ("", .csv),
+            ("\u{FEFF}{", .json),
+        ] {
             #expect(Array(text.utf8).withUnsafeBytes { DatasetBuilder.detect($0) } == format, "\(text)")
         }
     }

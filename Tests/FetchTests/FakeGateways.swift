@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Synchronization
+
 @testable import prty_fetch
 
 /// Gateways in memory behind the `HTTPClient` seam: each origin serves one set of blocks with a behaviour
@@ -85,8 +86,9 @@ final class FakeGateways: Sendable {
             return copy
         }
         if format == "raw" {
-            return HTTPResponse(status: 200, headers: ["Content-Type": "application/vnd.ipld.raw"],
-                                body: Data(corrupt(block)))
+            return HTTPResponse(
+                status: 200, headers: ["Content-Type": "application/vnd.ipld.raw"],
+                body: Data(corrupt(block)))
         }
         if case .rawOnly = behaviour { return HTTPResponse(status: 406) }
         var car = CARWriter.header(roots: [cid])
@@ -106,7 +108,8 @@ final class FakeGateways: Sendable {
         }
         for (id, bytes) in sections { car += CARWriter.section(id, corrupt(bytes)) }
         if case .truncatedCAR = behaviour { car.removeLast(sections.last!.1.count / 2 + 1) }
-        return HTTPResponse(status: 200, headers: ["Content-Type": "application/vnd.ipld.car; version=1"],
-                            body: Data(car))
+        return HTTPResponse(
+            status: 200, headers: ["Content-Type": "application/vnd.ipld.car; version=1"],
+            body: Data(car))
     }
 }

@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_fetch
 
 struct FetchCommandTests {

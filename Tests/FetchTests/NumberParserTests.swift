@@ -1,12 +1,15 @@
 import Foundation
 import Shared
 import Testing
+
 @testable import prty_fetch
 
 struct NumberParserTests {
     static func parse(_ text: String) -> NumberParser.Result {
         let bytes = Array(text.utf8)
-        return bytes.withUnsafeBufferPointer { NumberParser.parse($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, 0, $0.count) }
+        return bytes.withUnsafeBufferPointer {
+            NumberParser.parse($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, 0, $0.count)
+        }
     }
 
     @Test(arguments: [
@@ -44,7 +47,9 @@ struct NumberParserTests {
         for _ in 0..<40_000 {
             let digits = 1 + random.nextInt(below: 19)
             var mantissa = ""
-            for index in 0..<digits { mantissa.append(String(index == 0 ? 1 + random.nextInt(below: 9) : random.nextInt(below: 10))) }
+            for index in 0..<digits {
+                mantissa.append(String(index == 0 ? 1 + random.nextInt(below: 9) : random.nextInt(below: 10)))
+            }
             let point = random.nextInt(below: digits + 1)
             var text = String(mantissa.prefix(point)) + "." + String(mantissa.dropFirst(point))
             if text.hasPrefix(".") { text = "0" + text }
@@ -58,8 +63,10 @@ struct NumberParserTests {
             checked += 1
         }
         // Exactly halfway between two Doubles: ties go to even.
-        for text in ["9007199254740993", "9007199254740995", "4503599627370496.5", "4503599627370497.5",
-                     "2.4703282292062328e-324", "1.00000000000000011102230246251565404236316680908203125"] {
+        for text in [
+            "9007199254740993", "9007199254740995", "4503599627370496.5", "4503599627370497.5",
+            "2.4703282292062328e-324", "1.00000000000000011102230246251565404236316680908203125",
+        ] {
             #expect(Self.parse(text) == .number(Double(text)!), "'\(text)'")
         }
         #expect(checked == 40_000)

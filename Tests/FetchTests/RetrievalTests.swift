@@ -1,15 +1,18 @@
 import Foundation
 import Shared
 import Testing
+
 @testable import prty_fetch
 
 /// Retrieval against gateways faked behind the HTTPClient seam: failover, racing, bans, verification.
 struct RetrievalTests {
     static let content: [UInt8] = (0..<700_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
 
-    static func retrieve(_ root: CID, _ fake: FakeGateways, _ origins: [String], car: Bool = true,
-                         timeout: Double = 10, cache: BlockCache? = nil,
-                         maxSize: UInt64 = 1 << 30) async throws -> ([UInt8], GatewayPool) {
+    static func retrieve(
+        _ root: CID, _ fake: FakeGateways, _ origins: [String], car: Bool = true,
+        timeout: Double = 10, cache: BlockCache? = nil,
+        maxSize: UInt64 = 1 << 30
+    ) async throws -> ([UInt8], GatewayPool) {
         let pool = GatewayPool(origins.map { try! Gateway(parsing: $0) })
         var options = Retrieval.Options(timeout: timeout, limits: Assembly.Limits(maxSize: maxSize))
         options.useCAR = car

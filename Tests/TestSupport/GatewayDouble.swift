@@ -70,7 +70,8 @@ public final class GatewayDouble: Sendable {
         let process = Process()
         process.executableURL = python
         process.arguments = [Self.script.path, "--port", "0"] + modes + files.map(\.path)
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
@@ -117,7 +118,8 @@ public final class GatewayDouble: Sendable {
         while Self.get(port: announcement.port, path: "/ipfs/bafkqaaa")?.status != 200 {
             guard Date() < deadline, process.isRunning else {
                 stop()
-                throw StartError(description: "the gateway double on port \(announcement.port) never answered the probe")
+                throw StartError(
+                    description: "the gateway double on port \(announcement.port) never answered the probe")
             }
             usleep(20_000)
         }
@@ -127,10 +129,12 @@ public final class GatewayDouble: Sendable {
 
     /// Stops the double (SIGTERM, then SIGKILL) and waits for it. Safe to call twice.
     public func stop() {
-        guard let process = self.process.withLock({ current -> Process? in
-            defer { current = nil }
-            return current
-        }) else { return }
+        guard
+            let process = self.process.withLock({ current -> Process? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             let deadline = Date().addingTimeInterval(5)

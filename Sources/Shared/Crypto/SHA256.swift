@@ -42,7 +42,9 @@ public struct SHA256: Sendable {
         if buffered > 0 {
             let take = min(64 - buffered, remaining)
             let offset = buffered
-            withUnsafeMutableBytes(of: &buffer) { $0.baseAddress!.advanced(by: offset).copyMemory(from: base, byteCount: take) }
+            withUnsafeMutableBytes(of: &buffer) {
+                $0.baseAddress!.advanced(by: offset).copyMemory(from: base, byteCount: take)
+            }
             buffered += take
             base += take
             remaining -= take
@@ -65,8 +67,11 @@ public struct SHA256: Sendable {
 
     public mutating func finalize() -> [UInt8] {
         let bits = length &* 8
-        var tail: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                   UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var tail:
+            (
+                UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                UInt64, UInt64, UInt64, UInt64
+            ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         let used = buffered
         let total = used + 1 + 8 <= 64 ? 64 : 128
         withUnsafeMutableBytes(of: &tail) { tail in
@@ -110,9 +115,22 @@ public struct SHA256: Sendable {
 
     private mutating func compress(blocks: UnsafeRawPointer, count: Int) {
         var (a, b, c, d, e, f, g, h) = state
-        var w0: UInt32 = 0, w1: UInt32 = 0, w2: UInt32 = 0, w3: UInt32 = 0, w4: UInt32 = 0, w5: UInt32 = 0
-        var w6: UInt32 = 0, w7: UInt32 = 0, w8: UInt32 = 0, w9: UInt32 = 0, w10: UInt32 = 0, w11: UInt32 = 0
-        var w12: UInt32 = 0, w13: UInt32 = 0, w14: UInt32 = 0, w15: UInt32 = 0
+        var w0: UInt32 = 0
+        var w1: UInt32 = 0
+        var w2: UInt32 = 0
+        var w3: UInt32 = 0
+        var w4: UInt32 = 0
+        var w5: UInt32 = 0
+        var w6: UInt32 = 0
+        var w7: UInt32 = 0
+        var w8: UInt32 = 0
+        var w9: UInt32 = 0
+        var w10: UInt32 = 0
+        var w11: UInt32 = 0
+        var w12: UInt32 = 0
+        var w13: UInt32 = 0
+        var w14: UInt32 = 0
+        var w15: UInt32 = 0
         var block = blocks
         for _ in 0..<count {
             var bc = b ^ c
@@ -259,5 +277,7 @@ public struct SHA256: Sendable {
 }
 
 extension UInt32 {
-    @inline(__always) fileprivate func rotatedRight(_ count: UInt32) -> UInt32 { (self >> count) | (self << (32 - count)) }
+    @inline(__always) fileprivate func rotatedRight(_ count: UInt32) -> UInt32 {
+        (self >> count) | (self << (32 - count))
+    }
 }
