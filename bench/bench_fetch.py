@@ -18,6 +18,7 @@ Inputs are generated once with fixed seeds and cached in bench/data. BENCH_QUICK
 import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -109,14 +110,16 @@ def retrieval_rows(ctx):
         process.terminate()
         process.wait(timeout=30)
     sha256sum_s = ctx.time_command(["sha256sum", str(path)])
+    sha256sum_cpu = ctx.last_cpu_s
     openssl_s = ctx.time_function(openssl_file(path), warmup=True)
     mb = size / 1e6
     label = f"verified retrieval {size >> 20} MB (CAR, loopback)"
-    notes = (f"prty {mb / prty_s:.0f} MB/s ({prty_cpu:.2f} s CPU), sha256sum {mb / sha256sum_s:.0f} MB/s, "
-             f"OpenSSL {mb / openssl_s:.0f} MB/s; server: the Python gateway double on the same cores")
+    notes = (f"prty {mb / prty_s:.0f} MB/s ({prty_cpu:.2f} s CPU on all cores), sha256sum {mb / sha256sum_s:.0f} MB/s "
+             f"({sha256sum_cpu:.2f} s CPU), OpenSSL {mb / openssl_s:.0f} MB/s; server: the Python gateway double "
+             f"on the same cores")
     return [
         {"benchmark": label, "prty_s": prty_s, "reference": "sha256sum", "reference_s": sha256sum_s,
-         "goal": "ratio ≤ 1.0", "notes": notes},
+         "goal": "ratio ≤ 1.0", "prty_cpu_s": prty_cpu, "reference_cpu_s": sha256sum_cpu, "notes": notes},
         {"benchmark": label, "prty_s": prty_s, "reference": "OpenSSL sha256 (hashlib)", "reference_s": openssl_s,
          "goal": "reported", "met": None, "notes": "for reference: SHA instructions vs pure Swift"},
     ]
@@ -135,14 +138,32 @@ def csv_rows(ctx):
     out.unlink()
     prty_s = ctx.time_command([fetch, "parse", str(path)])
     prty_cpu = ctx.last_cpu_s
+    parse_s = statistics.median(tool_parse_seconds(fetch, path) for _ in range(ctx.runs))
     import pandas as pd
     pandas_s = ctx.time_function(lambda: pd.read_csv(path).to_numpy(), warmup=True)
+    pandas_cpu = ctx.last_cpu_s
     mb = path.stat().st_size / 1e6
-    return [{
-        "benchmark": f"CSV → Dataset {rows}×{FEATURES}", "prty_s": prty_s, "reference": "pandas.read_csv + to_numpy",
-        "reference_s": pandas_s, "goal": "ratio ≤ 1.0",
-        "notes": f"{mb:.0f} MB CSV; prty parses and writes the Dataset JSON ({prty_cpu:.2f} s CPU), pandas only parses",
-    }]
+    return [
+        {"benchmark": f"CSV → Dataset {rows}×{FEATURES} (parse + write JSON)", "prty_s": prty_s,
+         "reference": "pandas.read_csv + to_numpy", "reference_s": pandas_s, "goal": "ratio ≤ 1.0",
+         "prty_cpu_s": prty_cpu, "reference_cpu_s": pandas_cpu,
+         "notes": f"{mb:.0f} MB CSV; prty also writes the Dataset JSON, pandas only parses; CPU {prty_cpu:.2f} s "
+                  f"vs {pandas_cpu:.2f} s"},
+        {"benchmark": f"CSV parse {rows}×{FEATURES} (in-process)", "prty_s": parse_s,
+         "reference": "pandas.read_csv + to_numpy", "reference_s": pandas_s, "goal": "ratio ≤ 1.0",
+         "notes": "prty's own timing event (mapping the file, parsing into the Dataset), like pandas in-process"},
+    ]
+
+
+def tool_parse_seconds(fetch, path):
+    """prty-fetch's `timing` event (--log-format json): seconds from opening the file to the Dataset in memory."""
+    done = subprocess.run([fetch, "parse", str(path), "--log-format", "json"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, timeout=1800, check=True)
+    for line in reversed(done.stderr.decode(errors="replace").splitlines()):
+        event = json.loads(line)
+        if event.get("event") == "timing":
+            return event["parse_s"]
+    raise RuntimeError("prty-fetch parse printed no timing event")
 
 
 def run(ctx):

@@ -18,7 +18,7 @@ enum Fetch {
         await Tool.run(command) { invocation in
             switch invocation.subcommand.first {
             case "add": try Add(invocation.arguments).run(log: invocation.log)
-            case "parse": try Parse(invocation.arguments).run()
+            case "parse": try Parse(invocation.arguments).run(log: invocation.log)
             default: try await Get(invocation).run()
             }
         }
