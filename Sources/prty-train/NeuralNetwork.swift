@@ -74,18 +74,18 @@ struct NeuralNetwork: Sendable, Equatable {
     }
 
     /// The starting point every participant derives from the session seed alone, so round-1 deltas are
-    /// comparable: He-normal weights (σ = √(2 / fan-in)) for the ReLU layers, LeCun-normal (σ = √(1 / fan-in))
-    /// for the linear output layer, zero biases. Draws go layer by layer, row-major.
+    /// comparable: He (Kaiming) uniform initialisation as `torch.nn.Linear` does it by default
+    /// (`kaiming_uniform_` with a = √5), i.e. weights and biases drawn from U(−1/√fan-in, 1/√fan-in). Using
+    /// PyTorch's scale means a learning rate and epoch count tuned there carry over. Draws go layer by layer,
+    /// weights row-major, then that layer's biases.
     static func initial(_ shape: NetworkShape, seed: UInt64) -> NeuralNetwork {
         var random = SeededRandom(seed: seed).derived(Streams.initialisation)
         var parameters = [Double](repeating: 0, count: shape.parameterCount)
         for l in 0..<shape.layerCount {
-            let fanIn = Double(shape.sizes[l])
-            let scale = ((l == shape.layerCount - 1 ? 1.0 : 2.0) / fanIn).squareRoot()
-            let offset = shape.weightOffset(l)
-            for index in 0..<(shape.sizes[l] * shape.sizes[l + 1]) {
-                parameters[offset + index] = random.nextGaussian() * scale
-            }
+            let bound = 1 / Double(shape.sizes[l]).squareRoot()
+            let start = shape.weightOffset(l)
+            let count = shape.sizes[l] * shape.sizes[l + 1] + shape.sizes[l + 1]  // weights, then biases
+            for index in start..<start + count { parameters[index] = (random.nextUnit() * 2 - 1) * bound }
         }
         return NeuralNetwork(shape: shape, parameters: parameters)
     }

@@ -59,12 +59,15 @@ struct NeuralNetworkTests {
         let a = NeuralNetwork.initial(shape, seed: 42), b = NeuralNetwork.initial(shape, seed: 42)
         #expect(a == b)
         #expect(a != NeuralNetwork.initial(shape, seed: 43))
-        // He initialisation: the first layer's weights have variance 2 / fan-in; biases start at zero.
+        // PyTorch's Kaiming-uniform default: U(±1/√fan-in) for weights and biases, so variance 1 / (3 fan-in).
         let weights = a.weights()["layer_0_weights"]!
         let variance = weights.reduce(0) { $0 + $1 * $1 } / Double(weights.count)
-        #expect(abs(variance - 2.0 / 20) < 0.01)
-        #expect(a.weights()["layer_0_bias"]!.allSatisfy { $0 == 0 })
-        #expect(a.weights()["layer_1_weights"]!.count == 128 * 3)
+        #expect(abs(variance - 1.0 / 60) < 0.002)
+        #expect(weights.allSatisfy { abs($0) <= 1 / 20.0.squareRoot() })
+        let outputWeights = a.weights()["layer_1_weights"]!, outputBias = a.weights()["layer_1_bias"]!
+        #expect(outputWeights.count == 128 * 3)
+        #expect((outputWeights + outputBias).allSatisfy { abs($0) <= 1 / 128.0.squareRoot() })
+        #expect(Set(a.weights()["layer_0_bias"]!).count == 128)  // biases are drawn too, not zero
     }
 
     @Test func weightMapRoundTripsAndNamesFollowTheDesign() throws {
