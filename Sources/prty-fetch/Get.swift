@@ -161,13 +161,15 @@ struct Get {
         switch output {
         case .file(let path):
             let file = try OutputFile(path: path)
-            _ = try await retrieval.run(cid) { try file.write($0) }
+            _ = try await retrieval.run(cid) { piece in try piece.withUnsafeBytes { try file.write($0) } }
             try file.commit()
         case .stdout:
-            var content = [UInt8]()
-            _ = try await retrieval.run(
-                cid, expect: { content.reserveCapacity(Int($0)) }, sink: { content.append(contentsOf: $0) })
-            Tool.writeStdout(content)
+            // The verified pieces are kept as they are (slices of their blocks) and written once all is verified.
+            var pieces = [ArraySlice<UInt8>]()
+            _ = try await retrieval.run(cid) { pieces.append($0) }
+            for piece in pieces {
+                try piece.withUnsafeBytes { try OutputFile.writeAll(STDOUT_FILENO, $0, "stdout") }
+            }
         case .dataset:
             var content = [UInt8]()
             _ = try await retrieval.run(

@@ -8,6 +8,8 @@ final class OutputFile {
     private var fd: Int32
     private var buffer = [UInt8]()
     private static let flushSize = 1 << 20
+    /// Pieces at least this large (a whole block) skip the buffer.
+    private static let directSize = 64 << 10
 
     init(path: String) throws(FetchError) {
         self.path = path
@@ -36,7 +38,7 @@ final class OutputFile {
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(FetchError) {
-        if bytes.count >= Self.flushSize {
+        if bytes.count >= Self.directSize {
             try flush()
             try Self.writeAll(fd, bytes, path)
         } else {

@@ -61,11 +61,12 @@ struct Retrieval: Sendable {
         case failed(CID, [Failure])
     }
 
-    /// Retrieves `root`; `sink` receives the content in order, `expect` (if given) the declared size as soon as
+    /// Retrieves `root`; `sink` receives the content in order (slices of the verified blocks, which it may keep),
+    /// `expect` (if given) the declared size as soon as
     /// the root is read, so a caller can reserve memory. Throws `FetchError` (or `InterruptedError`).
     func run(
         _ root: CID, expect: ((UInt64) -> Void)? = nil,
-        sink: (UnsafeRawBufferPointer) throws -> Void
+        sink: (ArraySlice<UInt8>) throws -> Void
     ) async throws -> Summary {
         var state = State(root: root, limits: options.limits, cache: cache, log: log)
         state.expect = expect
@@ -118,7 +119,7 @@ struct Retrieval: Sendable {
         }
 
         /// Consumes every block the assembly can use now, in order, writing content to `sink`.
-        mutating func drain(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        mutating func drain(_ sink: (ArraySlice<UInt8>) throws -> Void) throws {
             while let cid = assembly.next {
                 try Interruption.check()
                 let multihash = cid.multihash
@@ -139,13 +140,11 @@ struct Retrieval: Sendable {
                     if cache != nil { cacheMisses.insert(multihash) }
                     return
                 }
-                try block.withUnsafeBytes { bytes in
-                    let range = try assembly.consume(bytes)
-                    try sink(UnsafeRawBufferPointer(rebasing: bytes[range]))
-                    summary.bytes += UInt64(range.count)
-                    summary.blocks += 1
-                    progress.advance(bytes: UInt64(range.count), total: assembly.declaredSize)
-                }
+                let range = try block.withUnsafeBytes { try assembly.consume($0) }
+                try sink(block[range])  // a slice: the block's storage is shared, not copied
+                summary.bytes += UInt64(range.count)
+                summary.blocks += 1
+                progress.advance(bytes: UInt64(range.count), total: assembly.declaredSize)
                 if !cid.isIdentity { recent.put(multihash, block) }
                 if let expect, let size = assembly.declaredSize {
                     expect(size)
@@ -171,7 +170,7 @@ struct Retrieval: Sendable {
 
     private func carPhase(
         _ root: CID, _ state: inout State,
-        _ sink: (UnsafeRawBufferPointer) throws -> Void
+        _ sink: (ArraySlice<UInt8>) throws -> Void
     ) async throws {
         guard let index = await pool.ranked().first(where: { !pool.gateways[$0].isLocal }),
             let request = pool.gateways[index].carRequest(root, timeout: options.timeout)
@@ -207,7 +206,7 @@ struct Retrieval: Sendable {
 
     private func receiveCAR(
         _ root: CID, _ request: HTTPRequest, _ gateway: String, _ state: inout State,
-        _ sink: (UnsafeRawBufferPointer) throws -> Void
+        _ sink: (ArraySlice<UInt8>) throws -> Void
     ) async throws {
         let response: HTTPStreamingResponse
         do {
@@ -292,7 +291,7 @@ struct Retrieval: Sendable {
 
     private func blockPhase(
         _ root: CID, _ state: inout State,
-        _ sink: (UnsafeRawBufferPointer) throws -> Void
+        _ sink: (ArraySlice<UInt8>) throws -> Void
     ) async throws {
         try await withThrowingTaskGroup(of: BlockResult.self) { group in
             var inFlight = Set<Multihash>()
