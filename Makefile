@@ -13,6 +13,8 @@ VENV_BENCH := .venv-bench
 APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
 	python3 python3-venv bash-completion zsh fish ipfs-cid openssl shellcheck
 # One optimised build serves the unit tests (@testable import) and the end-to-end tests (the binaries).
+# Tests run one at a time: on 2 cores, CPU-heavy training tests in parallel starve the cooperative threads
+# that the timeout and cancellation tests need (a whole run takes about 3 minutes).
 TESTABLE := -Xswiftc -enable-testing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -39,7 +41,7 @@ build: ## build the six tools (release)
 test: deps ## build everything (release) and run every test against the real peers
 	$(SWIFT) build -c release --build-tests $(TESTABLE)
 	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) PRTY_PYTHON=$(CURDIR)/$(VENV)/bin/python \
-		$(SWIFT) test -c release --skip-build $(TESTABLE)
+		$(SWIFT) test -c release --skip-build $(TESTABLE) --no-parallel
 
 demo: deps build ## run a whole federated-learning round on the embedded dataset (no network)
 	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) examples/demo.sh

@@ -485,6 +485,9 @@ struct HTTPClientTests {
         task.cancel()
         let result = await task.result
         #expect(throws: CancellationError.self) { try result.get() }
+        // The server's thread records the closed connection a moment after the client let go of it.
+        let recorded = ContinuousClock.now + .seconds(10)
+        while server.connectionEnds.isEmpty && ContinuousClock.now < recorded { await Task.yield() }
         let end = try #require(server.connectionEnds.first)
         #expect(end - start < .seconds(10))  // the loop looks every 50 ms; without it: the 60 s timeout (wide bound: 2 loaded cores)
     }
@@ -504,6 +507,9 @@ struct HTTPClientTests {
         reader.cancel()
         let result = await reader.result
         #expect(throws: CancellationError.self) { try result.get() }
+        // The server's thread records the closed connection a moment after the client let go of it.
+        let recorded = ContinuousClock.now + .seconds(10)
+        while server.connectionEnds.isEmpty && ContinuousClock.now < recorded { await Task.yield() }
         let end = try #require(server.connectionEnds.first)
         #expect(end - start < .seconds(10))
     }
