@@ -162,7 +162,6 @@ struct Retrieval: Sendable {
     // MARK: - Phase 1: one CAR
 
     private enum CARFailure: Error {
-        case http(Failure)
         /// The gateway sent something it must not: a bad block, an extra block, broken framing.
         case lied(String)
         case incomplete(String)
@@ -172,14 +171,15 @@ struct Retrieval: Sendable {
         _ root: CID, _ state: inout State,
         _ sink: (ArraySlice<UInt8>) throws -> Void
     ) async throws {
-        guard let index = await pool.ranked().first(where: { !pool.gateways[$0].isLocal }),
-            let request = pool.gateways[index].carRequest(root, timeout: options.timeout)
-        else { return }
+        let candidates = Array(await pool.ranked().filter { !pool.gateways[$0].isLocal }.prefix(2))
+        guard !candidates.isEmpty else { return }
+        let (opened, failures) = await openCAR(root, candidates)
+        state.notes += failures
+        guard let (index, response) = opened else { return }
         let gateway = pool.gateways[index].description
-        await pool.began(index)
         let started = ContinuousClock.now
         do {
-            try await receiveCAR(root, request, gateway, &state, sink)
+            try await receiveCAR(root, response, gateway, &state, sink)
             if state.assembly.isComplete {
                 await pool.succeeded(index, seconds: Self.seconds(since: started))
             } else {
@@ -187,9 +187,6 @@ struct Retrieval: Sendable {
             }
         } catch let failure as CARFailure {
             switch failure {
-            case .http(let note):
-                await pool.failed(index)
-                state.notes.append(note)
             case .lied(let why):
                 await pool.ban(index, reason: why)
                 state.notes.append(Failure(gateway: gateway, kind: .invalid, message: why))
@@ -204,26 +201,85 @@ struct Retrieval: Sendable {
         // Anything else (content the assembly refused, a failing sink, an interruption) ends the retrieval.
     }
 
+    private enum Opening: Sendable {
+        case opened(Int, HTTPStreamingResponse)
+        case failed(Int, Failure)
+        case hedge
+    }
+
+    /// Asks the best gateway for the CAR and, if its answer has not begun within its hedge delay, the second best
+    /// too: the first to answer 200 with a CAR wins and the other request is cancelled (its attempt still counts,
+    /// as helia counts out-raced ones). A stalled or slow first gateway therefore costs seconds, not the timeout.
+    private func openCAR(_ root: CID, _ candidates: [Int]) async -> ((Int, HTTPStreamingResponse)?, [Failure]) {
+        await withTaskGroup(of: Opening.self) { group in
+            var failures = [Failure]()
+            var next = 0
+            var running = 0
+            func launch() async {
+                let index = candidates[next]
+                next += 1
+                running += 1
+                guard let request = pool.gateways[index].carRequest(root, timeout: options.timeout) else {
+                    running -= 1
+                    return
+                }
+                let name = pool.gateways[index].description
+                await pool.began(index)
+                group.addTask {
+                    do {
+                        let response = try await client.stream(request)
+                        guard response.status == 200 else {
+                            return .failed(
+                                index, Self.failure(name, status: response.status, what: "the CAR of \(root)"))
+                        }
+                        let type = response.header("Content-Type")?.lowercased() ?? ""
+                        guard type.hasPrefix("application/vnd.ipld.car") else {
+                            let message = "answered a CAR request with '\(type)'"
+                            return .failed(index, Failure(gateway: name, kind: .unavailable, message: message))
+                        }
+                        return .opened(index, response)
+                    } catch let error as HTTPError {
+                        return .failed(index, Self.failure(name, error))
+                    } catch {
+                        return .failed(index, Failure(gateway: name, kind: .unavailable, message: "\(error)"))
+                    }
+                }
+                if next < candidates.count {
+                    let delay = await pool.hedgeDelay(index, cap: max(0.25, options.timeout / 4))
+                    group.addTask {
+                        try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                        return .hedge
+                    }
+                }
+            }
+            await launch()
+            while let outcome = await group.next() {
+                switch outcome {
+                case .opened(let index, let response):
+                    group.cancelAll()
+                    return ((index, response), failures)
+                case .failed(let index, let failure):
+                    running -= 1
+                    failures.append(failure)
+                    await pool.failed(index)
+                    if next < candidates.count {
+                        await launch()
+                    } else if running == 0 {
+                        group.cancelAll()
+                        return (nil, failures)
+                    }
+                case .hedge:
+                    if next < candidates.count && running > 0 && !Task.isCancelled { await launch() }
+                }
+            }
+            return (nil, failures)
+        }
+    }
+
     private func receiveCAR(
-        _ root: CID, _ request: HTTPRequest, _ gateway: String, _ state: inout State,
+        _ root: CID, _ response: HTTPStreamingResponse, _ gateway: String, _ state: inout State,
         _ sink: (ArraySlice<UInt8>) throws -> Void
     ) async throws {
-        let response: HTTPStreamingResponse
-        do {
-            response = try await client.stream(request)
-        } catch let error as HTTPError {
-            throw CARFailure.http(Self.failure(gateway, error))
-        }
-        guard response.status == 200 else {
-            throw CARFailure.http(Self.failure(gateway, status: response.status, what: "the CAR of \(root)"))
-        }
-        let type = response.header("Content-Type")?.lowercased() ?? ""
-        guard type.hasPrefix("application/vnd.ipld.car") else {
-            throw CARFailure.http(
-                Failure(
-                    gateway: gateway, kind: .unavailable,
-                    message: "answered a CAR request with '\(type)'"))
-        }
         var reader = CARReader(maxSection: options.maxBlockSize + 128)
         var expected: Set<Multihash> = [root.multihash]
         var checkedRoots = false
@@ -457,15 +513,18 @@ struct Retrieval: Sendable {
 
     /// The run's error once `block` could not be had, judged by what the gateways said about that block:
     /// not found everywhere (66), bad everywhere it was found (65), or some gateway timed out or failed (75:
-    /// retrying may help). `notes` (what went wrong with the CAR, bans) only add to the message.
+    /// retrying may help). Of `notes` (what went wrong with the CAR), bans count too; the rest only add to the
+    /// message.
     static func error(root: CID, block: CID, failures: [Failure], notes: [Failure] = []) -> FetchError {
         let name = block.multihash == root.multihash ? root.description : "block \(block) of \(root)"
         let messages = (notes + failures).map(\.description)
-        if failures.isEmpty {
+        // A gateway banned for lying in this run is a gateway that served bad content: it counts.
+        let judged = failures + notes.filter { $0.kind == .invalid }
+        if judged.isEmpty {
             return .noValidBlock(cid: name, attempts: messages + ["no usable gateway is left"])
         }
-        if failures.allSatisfy({ $0.kind == .notFound }) { return .notFound(cid: name, attempts: messages) }
-        if failures.contains(where: { $0.kind == .unavailable }) { return .unavailable(cid: name, attempts: messages) }
+        if judged.allSatisfy({ $0.kind == .notFound }) { return .notFound(cid: name, attempts: messages) }
+        if judged.contains(where: { $0.kind == .unavailable }) { return .unavailable(cid: name, attempts: messages) }
         return .noValidBlock(cid: name, attempts: messages)
     }
 
