@@ -62,7 +62,7 @@ public final class GatewayDouble: Sendable {
     }
 
     /// Starts the double and waits (at most `timeout` seconds) until it answers `GET /ipfs/bafkqaaa`.
-    public init(files: [URL], modes: [String] = [], timeout: TimeInterval = 60) throws {
+    public init(files: [URL], modes: [String] = [], timeout: TimeInterval = 120) throws {
         let python = Self.python
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw StartError(description: "no Python at \(python.path): run 'make deps' or set PRTY_PYTHON")
