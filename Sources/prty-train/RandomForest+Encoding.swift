@@ -22,8 +22,10 @@ import Shared
 ///      "oob_score": x | null,
 ///      "trees": [{"feature": [...], "threshold": [...], "left": [...], "right": [...], "value": [...]}, ...]}
 ///
-/// One entry per node in each per-tree array (scikit-learn's `tree_` arrays): a leaf has feature, left and right
-/// -1, threshold null and `value` its class probabilities; an internal node has `value` null.
+/// One entry per node in each per-tree array (scikit-learn's `tree_` arrays). An internal node has `value` null. A
+/// leaf has feature, left and right -1, threshold null, and as `value` its class probabilities `[p_0, …, p_{K-1}]`,
+/// or just the class index `k` when the leaf is pure (probability 1 for `classes[k]`): a fully grown tree's leaves
+/// are nearly all pure, and K numbers each would make most of the document.
 extension RandomForest {
     static let metadataFormat = "prty.forest/1"
     static let encodingVersion = 1.0
@@ -53,7 +55,7 @@ extension RandomForest {
                 if node.isLeaf {
                     let offset = Int(node.left) * k
                     let probabilities = tree.values[offset..<offset + k]
-                    if let pure = probabilities.firstIndex(of: 1), probabilities.allSatisfy({ $0 == 0 || $0 == 1 }) {
+                    if let pure = Self.pureClass(probabilities) {
                         out.append(-2)
                         out.append(Double(pure - offset))
                     } else {
@@ -93,7 +95,12 @@ extension RandomForest {
                     left.append(-1)
                     right.append(-1)
                     let offset = Int(node.left) * k
-                    value.append(.doubles(Array(tree.values[offset..<offset + k])))
+                    let probabilities = tree.values[offset..<offset + k]
+                    if let pure = Self.pureClass(probabilities) {
+                        value.append(.int(pure - offset))
+                    } else {
+                        value.append(.doubles(Array(probabilities)))
+                    }
                 } else {
                     feature.append(.int(Int(node.feature)))
                     threshold.append(.double(node.threshold))
@@ -160,13 +167,25 @@ extension RandomForest {
                     f >= -1, f < featureCount, l >= -1, r >= -1, l < m, r < m
                 else { throw treeFail("node \(index): feature, left and right must be node/feature indices") }
                 if f == -1 {
-                    guard l == -1, r == -1, threshold[index].isNull, case .array(let probabilities) = value[index],
-                        probabilities.count == k
-                    else { throw treeFail("node \(index): a leaf needs left/right -1, threshold null, \(k) values") }
+                    guard l == -1, r == -1, threshold[index].isNull else {
+                        throw treeFail("node \(index): a leaf needs left and right -1 and threshold null")
+                    }
                     let leaf = Int32(values.count / max(k, 1))
-                    for p in probabilities {
-                        guard let number = p.doubleValue else { throw treeFail("node \(index): values must be numbers") }
-                        values.append(number)
+                    if let pure = value[index].intValue {
+                        guard pure >= 0, pure < k else {
+                            throw treeFail("node \(index): a pure leaf's class must be in 0...\(k - 1), got \(pure)")
+                        }
+                        for c in 0..<k { values.append(c == pure ? 1 : 0) }
+                    } else {
+                        guard case .array(let probabilities) = value[index], probabilities.count == k else {
+                            throw treeFail("node \(index): a leaf's value must be a class index or \(k) probabilities")
+                        }
+                        for p in probabilities {
+                            guard let number = p.doubleValue else {
+                                throw treeFail("node \(index): probabilities must be numbers")
+                            }
+                            values.append(number)
+                        }
                     }
                     nodes.append(ForestTree.Node(threshold: 0, feature: -1, left: leaf, right: -1))
                 } else {
@@ -254,6 +273,14 @@ extension RandomForest {
         }
         self.init(classes: classes, featureCount: featureCount, trees: trees, featureImportance: importance,
                   oobScore: oob)
+    }
+
+    /// The index (in the slice's own indices) of the class with probability 1, when every other has 0.
+    private static func pureClass(_ probabilities: ArraySlice<Double>) -> Int? {
+        guard let pure = probabilities.firstIndex(of: 1), probabilities.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            return nil
+        }
+        return pure
     }
 
     private static func numbers(_ value: JSON?, _ key: String, _ fail: (String) -> DataError) throws -> [Double] {

@@ -30,6 +30,9 @@ struct RandomForest: Sendable, Equatable {
     /// `fit` on a given number of worker threads (the output never depends on it).
     static func fit(_ data: Dataset, config: ForestConfig, log: Log, threads: Int) throws -> RandomForest {
         guard data.count > 0 else { throw DataError("the dataset has no rows to grow a forest on") }
+        guard data.count < Int(Int32.max) else {
+            throw DataError("a random forest takes at most \(Int32.max - 1) rows, the dataset has \(data.count)")
+        }
         guard data.width == config.featureCount else {
             throw DataError("the dataset has \(data.width) features per row but the forest was configured "
                 + "for \(config.featureCount)")

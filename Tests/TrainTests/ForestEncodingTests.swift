@@ -73,6 +73,9 @@ struct ForestEncodingTests {
         let again = try RandomForest(weights: shallow.weights(), classes: shallow.classes)
         #expect(again.trees == shallow.trees)
         #expect(again.predictProbabilities(Self.data) == shallow.predictProbabilities(Self.data))
+        let values = shallow.metadata()["trees"]!.arrayValue!.flatMap { $0["value"]!.arrayValue! }
+        #expect(values.contains { $0.arrayValue != nil } && values.contains { $0.intValue != nil })
+        #expect(try RandomForest(metadata: JSONParser.parse(shallow.metadata().serialized())) == shallow)
     }
 
     @Test func flatEncodingLayout() throws {
@@ -94,7 +97,7 @@ struct ForestEncodingTests {
         #expect(first["threshold"] == [3, nil, nil])
         #expect(first["left"] == [1, -1, -1])
         #expect(first["right"] == [2, -1, -1])
-        #expect(first["value"] == [nil, [1, 0], [0, 1]])
+        #expect(first["value"] == [nil, 0, 1])  // pure leaves: the class index
     }
 
     /// The metadata of a tiny forest, as a mutable object, for forging.
@@ -124,8 +127,11 @@ struct ForestEncodingTests {
             (withTree(good, "feature", [1, -1, -1]), "node 0"),  // only feature 0 exists
             (withTree(good, "feature", [0, -1]), "one entry per node"),
             (withTree(good, "value", [nil, [1, 0], [0.5, 0.2]]), "sum to 1"),
-            (withTree(good, "value", [nil, [1, 0], [0, 1, 0]]), "a leaf needs"),
+            (withTree(good, "value", [nil, [1, 0], [0, 1, 0]]), "a class index or 2 probabilities"),
             (withTree(good, "value", [nil, [1, 0], [-1, 2]]), "in [0, 1]"),
+            (withTree(good, "value", [nil, 0, 2]), "class must be in 0...1, got 2"),
+            (withTree(good, "value", [nil, 0, "1"]), "a class index or 2 probabilities"),
+            (withTree(good, "value", [nil, 0, [0.5, "x"]]), "probabilities must be numbers"),
             (withTree(good, "threshold", ["3", nil, nil]), "numeric threshold"),
             (withTree(good, "threshold", [3, 1, nil]), "a leaf needs"),
         ]
