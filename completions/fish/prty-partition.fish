@@ -16,7 +16,7 @@ complete -c prty-partition -l seed -x -d 'the seed (default: the task\'s seed, e
 complete -c prty-partition -l holdout -x -d 'hold out this fraction as a test set (stratified) before partitioning'
 complete -c prty-partition -l take -x -a 'train test' -d 'write a training part (default) or the held-out test set'
 complete -c prty-partition -l stats -d 'print every part\'s size, class counts and skew (JSON) instead of the data'
-complete -c prty-partition -l human -d 'with --stats: a table for people'
+complete -c prty-partition -l human -d 'print those stats as a table for people'
 complete -c prty-partition -l help -s h -d 'show this help and exit'
 complete -c prty-partition -l version -d 'print the version and exit'
 complete -c prty-partition -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
