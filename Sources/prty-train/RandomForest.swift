@@ -21,14 +21,17 @@ struct RandomForest: Sendable, Equatable {
 
     // MARK: Fit
 
-    /// Grows `config.numTrees` trees on `data` using every core. Polls `Interruption` between trees and every
-    /// 1024 nodes inside one; logs progress through `log`.
-    static func fit(_ data: Dataset, config: ForestConfig, log: Log) throws -> RandomForest {
-        try fit(data, config: config, log: log, threads: ProcessInfo.processInfo.activeProcessorCount)
+    /// Grows `config.numTrees` trees on `data` using every core. Polls `Interruption` (exit 130) between trees and
+    /// every 1024 nodes inside one, and `control`'s deadline (exit 1) between trees; logs progress through `log`.
+    static func fit(_ data: Dataset, config: ForestConfig, log: Log, control: TrainingControl = .unlimited) throws
+        -> RandomForest
+    {
+        try fit(data, config: config, log: log, control: control, threads: ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// `fit` on a given number of worker threads (the output never depends on it).
-    static func fit(_ data: Dataset, config: ForestConfig, log: Log, threads: Int) throws -> RandomForest {
+    static func fit(_ data: Dataset, config: ForestConfig, log: Log, control: TrainingControl = .unlimited,
+                    threads: Int) throws -> RandomForest {
         guard data.count > 0 else { throw DataError("the dataset has no rows to grow a forest on") }
         guard data.count < Int(Int32.max) else {
             throw DataError("a random forest takes at most \(Int32.max - 1) rows, the dataset has \(data.count)")
@@ -54,7 +57,7 @@ struct RandomForest: Sendable, Equatable {
         let progress = ProgressReporter(log: log, label: "growing trees", unit: .items("trees"), total: Int64(total))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let builder = ForestBuilder(data: prepared, config: config)
-            while !Interruption.isRequested {
+            while !Interruption.isRequested, !control.isPastDeadline {
                 let index = next.value.add(1, ordering: .relaxed).oldValue
                 guard index < total else { return }
                 guard let grown = builder.grow(index: index, random: root.derived(UInt64(index))) else { return }
@@ -64,6 +67,9 @@ struct RandomForest: Sendable, Equatable {
         }
         progress.finish()
         try Interruption.check()
+        if control.isPastDeadline, slots.count < total {
+            throw ForestDeadlineError(limit: control.deadlineText, grown: slots.count, trees: total)
+        }
         let grownAt = clock()
         var grown = [ForestBuilder.Grown]()
         grown.reserveCapacity(total)
@@ -262,13 +268,19 @@ struct RandomForest: Sendable, Equatable {
 /// that ownership is the invariant behind `@unchecked Sendable`.
 private final class ForestSlots<Value>: @unchecked Sendable {
     private let buffer: UnsafeMutableBufferPointer<Value?>
+    private let stored = Atomic<Int>(0)
 
     init(count: Int) {
         buffer = .allocate(capacity: max(count, 1))
         buffer.initialize(repeating: nil)
     }
 
-    func store(_ value: Value, at index: Int) { buffer[index] = value }
+    func store(_ value: Value, at index: Int) {
+        buffer[index] = value
+        stored.add(1, ordering: .relaxed)
+    }
+    /// How many values are stored.
+    var count: Int { stored.load(ordering: .relaxed) }
     func take(at index: Int) -> Value? {
         let value = buffer[index]
         buffer[index] = nil
@@ -277,6 +289,26 @@ private final class ForestSlots<Value>: @unchecked Sendable {
     func release() {
         buffer.deinitialize()
         buffer.deallocate()
+    }
+}
+
+/// `--deadline` passed before every tree was grown: exit 1, as for the other models.
+struct ForestDeadlineError: ExitStatusError {
+    var limit: String
+    var grown: Int
+    var trees: Int
+    var description: String {
+        "training did not finish within the deadline of \(limit) (\(grown) of \(trees) trees grown); raise --deadline "
+            + "or ask for fewer trees (model_config.num_trees)"
+    }
+    var exitStatus: ExitStatus { .failure }
+}
+
+extension TrainingControl {
+    /// Whether the deadline, if any, has passed (read by the tree workers between trees).
+    fileprivate var isPastDeadline: Bool {
+        guard let deadline else { return false }
+        return Monotonic.seconds() > deadline
     }
 }
 

@@ -238,6 +238,20 @@ struct RandomForestTests {
         #expect((0..<600).allSatisfy { probabilities[$0 * 12 + 10] == 0 && probabilities[$0 * 12 + 11] == 0 })
     }
 
+    @Test func deadlineStopsBetweenTrees() throws {
+        let data = Data.informative(rows: 300, width: 5, informative: 2)
+        let config = try Data.config(data, ["num_trees": 50])
+        let past = TrainingControl(deadline: Monotonic.seconds() - 1, deadlineText: "1ms")
+        let error = #expect(throws: ForestDeadlineError.self) {
+            try RandomForest.fit(data, config: config, log: Data.quiet, control: past, threads: 2)
+        }
+        #expect(error?.exitStatus == .failure)
+        #expect(error?.description.hasPrefix("training did not finish within the deadline of 1ms (0 of 50 trees") == true)
+        let later = TrainingControl.within(seconds: 3600, text: "1h")
+        let forest = try RandomForest.fit(data, config: config, log: Data.quiet, control: later, threads: 2)
+        #expect(forest.trees.count == 50)
+    }
+
     @Test func labelsOutsideTheClassesAreRefused() throws {
         let data = Dataset(features: [1, 2, 3], width: 1, labels: [0, 1, 5], task: .classification, classes: [0, 1])
         let error = #expect(throws: DataError.self) { try Data.fit(data) }
