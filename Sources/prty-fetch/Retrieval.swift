@@ -23,6 +23,10 @@ struct Retrieval: Sendable {
         var window = 16
         /// Try a CAR first.
         var useCAR = true
+        /// Hash CAR blocks on other cores while the stream is read. With two cores or fewer one core is better
+        /// left to the transfer: hashing each block as it arrives, while it is still in the cache, costs less
+        /// than handing it to another core.
+        var parallelVerification = Parallel.cores > 2
     }
 
     /// What a retrieval did, for the closing log line.
@@ -295,8 +299,9 @@ struct Retrieval: Sendable {
                     throw CARFailure.incomplete("its CAR is not in depth-first order")
                 }
             }
+            var stranger: CID? = nil  // a block that is not part of the DAG: the CAR is refused from there on
             do {
-                for try await chunk in response.body {
+                reading: for try await chunk in response.body {
                     try Interruption.check()
                     let sections: [CARReader.Section]
                     do {
@@ -312,7 +317,8 @@ struct Retrieval: Sendable {
                     }
                     for section in sections {
                         guard expected.contains(section.cid.multihash) else {
-                            throw CARFailure.lied("sent block \(section.cid), which is not part of \(root)")
+                            stranger = section.cid
+                            break reading
                         }
                         if section.cid.codec == .dagPB {
                             // Links of a block not yet verified only widen what may follow; a bad block ends it all.
@@ -323,6 +329,10 @@ struct Retrieval: Sendable {
                         }
                         let cid = section.cid
                         let block = section.block
+                        guard options.parallelVerification else {
+                            try settle((cid, block, cid.verifies(block)))
+                            continue
+                        }
                         group.addTask { (cid, block, cid.verifies(block)) }
                         verifying += 1
                         if verifying >= 2 * Parallel.cores, let result = try await group.next() {
@@ -334,7 +344,12 @@ struct Retrieval: Sendable {
             } catch let error as HTTPError {
                 throw CARFailure.incomplete("its CAR broke off (\(error))")
             }
+            // Blocks verified before the stranger stay: whether they complete the file does not depend on how
+            // many were still being hashed when it came.
             while let result = try await group.next() { try settle(result) }
+            if let stranger {
+                throw CARFailure.lied("sent block \(stranger), which is not part of \(root)")
+            }
             do {
                 try reader.finish()
             } catch {

@@ -11,21 +11,23 @@ struct RetrievalTests {
     static func retrieve(
         _ root: CID, _ fake: FakeGateways, _ origins: [String], car: Bool = true,
         timeout: Double = 10, cache: BlockCache? = nil,
-        maxSize: UInt64 = 1 << 30
+        maxSize: UInt64 = 1 << 30, parallel: Bool? = nil
     ) async throws -> ([UInt8], GatewayPool) {
         let pool = GatewayPool(origins.map { try! Gateway(parsing: $0) })
         var options = Retrieval.Options(timeout: timeout, limits: Assembly.Limits(maxSize: maxSize))
         options.useCAR = car
+        if let parallel { options.parallelVerification = parallel }
         let retrieval = Retrieval(pool: pool, client: fake.client, cache: cache, options: options)
         var out = [UInt8]()
         _ = try await retrieval.run(root) { out.append(contentsOf: $0) }
         return (out, pool)
     }
 
-    @Test func wholeFileFromOneCAR() async throws {
+    /// Both ways of verifying a CAR: on the reading task, and on the other cores.
+    @Test(arguments: [false, true]) func wholeFileFromOneCAR(parallel: Bool) async throws {
         let (root, blocks, _) = FakeGateways.dag(Self.content)
         let fake = FakeGateways(blocks: blocks, behaviours: ["http://a": .honest])
-        let (out, _) = try await Self.retrieve(root, fake, ["http://a"])
+        let (out, _) = try await Self.retrieve(root, fake, ["http://a"], parallel: parallel)
         #expect(out == Self.content)
         #expect(fake.requests.map(\.format) == ["car"])
     }
@@ -39,10 +41,11 @@ struct RetrievalTests {
         #expect(await pool.ranked() == [1, 0])  // the dead one sinks
     }
 
-    @Test func lyingGatewayIsBannedAndNeverWins() async throws {
+    /// Both ways of verifying a CAR: on the reading task, and on the other cores.
+    @Test(arguments: [false, true]) func lyingGatewayIsBannedAndNeverWins(parallel: Bool) async throws {
         let (root, blocks, _) = FakeGateways.dag(Self.content)
         let fake = FakeGateways(blocks: blocks, behaviours: ["http://liar": .corrupt, "http://b": .honest])
-        let (out, pool) = try await Self.retrieve(root, fake, ["http://liar", "http://b"])
+        let (out, pool) = try await Self.retrieve(root, fake, ["http://liar", "http://b"], parallel: parallel)
         #expect(out == Self.content)
         #expect(await pool.isBanned(0))
         #expect(fake.requests(to: "http://liar").count == 1)  // one bad CAR, then never again
@@ -60,10 +63,11 @@ struct RetrievalTests {
         }
     }
 
-    @Test func truncatedCARFallsBackToBlocks() async throws {
+    /// Both ways of verifying a CAR: on the reading task, and on the other cores.
+    @Test(arguments: [false, true]) func truncatedCARFallsBackToBlocks(parallel: Bool) async throws {
         let (root, blocks, _) = FakeGateways.dag(Self.content)
         let fake = FakeGateways(blocks: blocks, behaviours: ["http://a": .truncatedCAR])
-        let (out, pool) = try await Self.retrieve(root, fake, ["http://a"])
+        let (out, pool) = try await Self.retrieve(root, fake, ["http://a"], parallel: parallel)
         #expect(out == Self.content)
         #expect(!(await pool.isBanned(0)))
         let formats = fake.requests.map(\.format)
@@ -71,10 +75,11 @@ struct RetrievalTests {
         #expect(formats.dropFirst().allSatisfy { $0 == "raw" } && formats.count == 2)  // only the missing leaf
     }
 
-    @Test func extraBlockInCARBansTheGateway() async throws {
+    /// Both ways of verifying a CAR: on the reading task, and on the other cores.
+    @Test(arguments: [false, true]) func extraBlockInCARBansTheGateway(parallel: Bool) async throws {
         let (root, blocks, _) = FakeGateways.dag(Self.content)
         let fake = FakeGateways(blocks: blocks, behaviours: ["http://a": .extraBlockCAR, "http://b": .rawOnly])
-        let (out, pool) = try await Self.retrieve(root, fake, ["http://a", "http://b"])
+        let (out, pool) = try await Self.retrieve(root, fake, ["http://a", "http://b"], parallel: parallel)
         #expect(out == Self.content)
         #expect(await pool.isBanned(0))
     }
