@@ -387,7 +387,7 @@ struct Fit {
         log.info("training", "training random_forest on \(training.count) rows × \(dataset.width) features "
             + "(\(dataset.count - training.count) held out)", ["rows": .int(training.count)])
         try Interruption.check()
-        let forest = try RandomForest.fit(training, config: forestConfig, log: log)
+        let forest = try RandomForest.fit(training, config: forestConfig, log: log, control: control)
         try Interruption.check()
         func metrics(_ data: Dataset) throws -> Metrics {
             Metrics.classification(
@@ -407,7 +407,7 @@ struct Fit {
     }
 
     private func forestTreeCount(_ forest: RandomForest) -> Int {
-        forest.metadata()["trees"]?.arrayValue?.count ?? 0
+        forest.trees.count
     }
 
     static func round(_ value: Double) -> String { NumberFormat.shortest((value * 10_000).rounded() / 10_000) }
