@@ -94,6 +94,7 @@ struct Retrieval: Sendable {
         var availableBytes = 0
         var recent = RecentBlocks(budget: 32 << 20)
         var cacheMisses = Set<Multihash>()
+        var cacheFailed = false
         var summary = Summary()
         var progress: Progress
         let cache: BlockCache?
@@ -114,7 +115,10 @@ struct Retrieval: Sendable {
                 summary.fromCache += 1
             } else {
                 if !summary.gateways.contains(source) { summary.gateways.append(source) }
-                if let cache, let error = cache.write(cid, block) { cacheWarning("\(error)") }
+                if let cache, !cacheFailed, let error = cache.write(cid, block) {
+                    cacheFailed = true  // one warning, and no more attempts: the cache only saves time
+                    cacheWarning("\(error)")
+                }
             }
             guard available[cid.multihash] == nil else { return }
             available[cid.multihash] = block
@@ -544,7 +548,7 @@ struct Retrieval: Sendable {
     }
 
     private func warnCache(_ message: String) {
-        log?.warning("cache_write_failed", "cannot write to the block cache: \(message)")
+        log?.warning("cache_write_failed", "cannot write to the block cache: \(message); continuing without it")
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

@@ -229,6 +229,16 @@ struct FetchGetTests {
                 gateway.files[0].v0, "--raw", "-g", gateway.origin, "--cache-dir",
                 cache.path,
             ]), 75, "connection refused")
+        // A cache that cannot be written costs one warning, not the fetch.
+        let blocker = file.deletingLastPathComponent().appendingPathComponent("not-a-folder")
+        try Data("x".utf8).write(to: blocker)
+        let unwritable = try Self.fetch([
+            cid, "--raw", "-g", Self.deadOrigin(), "-g", "file://\(cache.path)/blocks", "--cache-dir",
+            blocker.appendingPathComponent("cache").path,
+        ])
+        #expect(unwritable.status == 0, "\(unwritable.stderr)")
+        #expect(unwritable.stdout == data)
+        #expect(unwritable.stderr.components(separatedBy: "cannot write to the block cache").count == 2)
         // IPFS_CACHE_MAX_BYTES bounds it: a tiny bound evicts all but what fits.
         let env = ["IPFS_CACHE_MAX_BYTES": "300k", "IPFS_CACHE_DIR": cache.path]
         let trimmed = try runTool("prty-fetch", [cid, "--raw", "-g", gateway.origin], environment: env)
