@@ -116,7 +116,7 @@ extension LinearRegression {
         var history: [Double] = []
 
         for epoch in 1...settings.epochs {
-            random.shuffle(&order)
+            Shuffle.rows(&order, &random)
             var epochLoss = 0.0
             var start = 0, batch = 0
             while start < rows {

@@ -270,7 +270,7 @@ extension NeuralNetwork {
         let learningRate = settings.optimizer.learningRate
 
         for epoch in 1...settings.epochs {
-            random.shuffle(&order)
+            Shuffle.rows(&order, &random)
             var epochLoss = 0.0
             var start = 0
             var batch = 0

@@ -1,3 +1,4 @@
+import Shared
 import Testing
 @testable import prty_train
 
@@ -16,5 +17,18 @@ struct ValidationSplitTests {
         #expect(ValidationSplit(rows: 1, fraction: 0.5, seed: 1).training == [0])
         #expect(ValidationSplit(rows: 2, fraction: 0.9, seed: 1).training.count == 1)
         #expect(ValidationSplit(rows: 50, fraction: 0, seed: 1).validation.isEmpty)
+    }
+}
+
+struct ShuffleTests {
+    @Test func sameOrderAsTheSharedShuffle() {
+        var a = SeededRandom(seed: 77), b = SeededRandom(seed: 77)
+        var mine = Array(0..<1000), shared = Array(0..<1000)
+        for _ in 0..<3 {
+            Shuffle.rows(&mine, &a)
+            b.shuffle(&shared)
+            #expect(mine == shared)
+        }
+        #expect(mine != Array(0..<1000))
     }
 }
