@@ -15,6 +15,8 @@ struct RecentBlocks {
         return entry.block
     }
 
+    func contains(_ multihash: Multihash) -> Bool { blocks[multihash] != nil }
+
     mutating func put(_ multihash: Multihash, _ block: [UInt8]) {
         guard block.count <= budget, blocks[multihash] == nil else { return }
         clock += 1

@@ -3,10 +3,11 @@ import Shared
 
 /// Retrieves one file's DAG from the gateways and hands its content, verified, to a sink in file order.
 ///
-/// 1. The whole DAG is asked for as one CAR (`dag-scope=entity`) from the best HTTP gateway. Each section is
-///    checked as it arrives: its CID must be the root or linked from a block already received (else the CAR
-///    carries an extra block), and its bytes must hash to that CID (checked on the cores in parallel). A gateway
-///    that fails either check is banned for the run. Verified blocks stay useful whatever happens next.
+/// 1. The whole DAG is asked for as one CAR (`dag-scope=entity`) from the best HTTP gateway, the second best
+///    joining the race when the first is slow to answer. Each section is checked as it arrives: its CID must be
+///    the root or linked from a block already received (else the CAR carries an extra block), and its bytes
+///    must hash to that CID (on the reading task, or on the other cores when there are more than two). A
+///    gateway that fails either check is banned for the run. Verified blocks stay useful whatever happens next.
 /// 2. Whatever the CAR did not deliver (it was truncated, incomplete, refused, or no gateway speaks CAR) is
 ///    fetched block by block (`?format=raw`), up to `window` at a time, each from the best-scoring gateway;
 ///    one that is slow is raced by the next (hedging), one that fails hands over to the next.
@@ -66,8 +67,8 @@ struct Retrieval: Sendable {
     }
 
     /// Retrieves `root`; `sink` receives the content in order (slices of the verified blocks, which it may keep),
-    /// `expect` (if given) the declared size as soon as
-    /// the root is read, so a caller can reserve memory. Throws `FetchError` (or `InterruptedError`).
+    /// `expect` (if given) the declared size as soon as the root is read, so a caller can reserve memory.
+    /// Throws `FetchError` (or `InterruptedError`).
     func run(
         _ root: CID, expect: ((UInt64) -> Void)? = nil,
         sink: (ArraySlice<UInt8>) throws -> Void
@@ -163,7 +164,7 @@ struct Retrieval: Sendable {
 
         /// Whether `cid` still has to be fetched.
         func needs(_ cid: CID) -> Bool {
-            !cid.isIdentity && available[cid.multihash] == nil
+            !cid.isIdentity && available[cid.multihash] == nil && !recent.contains(cid.multihash)
         }
     }
 
