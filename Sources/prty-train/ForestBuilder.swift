@@ -155,7 +155,8 @@ final class ForestBuilder {
             if entry.parent >= 0 {
                 if entry.isLeft { nodes[entry.parent].left = id } else { nodes[entry.parent].right = id }
             }
-            let leaf = entry.depth >= config.depthLimit || size < config.minSamplesSplit
+            let leaf =
+                entry.depth >= config.depthLimit || size < config.minSamplesSplit
                 || size < 2 * config.minSamplesLeaf || present <= 1
             let split = leaf ? nil : bestSplit(start: start, end: end, total: total, random: &random)
             guard let split else {
@@ -175,14 +176,18 @@ final class ForestBuilder {
             }
             for c in 0..<classCount { rightCounts[c] = nodeCounts[c] - leftCounts[c] }
             let rightTotal = total - leftTotal
-            let leftImpurity = Self.impurity(leftCounts, classCount: classCount, total: leftTotal,
-                                             criterion: config.criterion)
-            let rightImpurity = Self.impurity(rightCounts, classCount: classCount, total: rightTotal,
-                                              criterion: config.criterion)
-            importance[split.feature] += Double(total) * impurity - Double(leftTotal) * leftImpurity
+            let leftImpurity = Self.impurity(
+                leftCounts, classCount: classCount, total: leftTotal,
+                criterion: config.criterion)
+            let rightImpurity = Self.impurity(
+                rightCounts, classCount: classCount, total: rightTotal,
+                criterion: config.criterion)
+            importance[split.feature] +=
+                Double(total) * impurity - Double(leftTotal) * leftImpurity
                 - Double(rightTotal) * rightImpurity
 
-            nodes.append(ForestTree.Node(threshold: threshold(split), feature: Int32(split.feature), left: -1, right: -1))
+            nodes.append(
+                ForestTree.Node(threshold: threshold(split), feature: Int32(split.feature), left: -1, right: -1))
             stack.append(StackEntry(start: middle, end: end, depth: entry.depth + 1, parent: Int(id), isLeft: false))
             stack.append(StackEntry(start: start, end: middle, depth: entry.depth + 1, parent: Int(id), isLeft: true))
         }
@@ -301,8 +306,10 @@ final class ForestBuilder {
         let shift = UInt32(weightBits)
         for i in 0..<size {
             let codes = data.codes + Int(nodeRows[i]) &* stride
-            let tail = packed
-                ? UInt64(UInt32(truncatingIfNeeded: nodeLabels[i]) << shift | UInt32(truncatingIfNeeded: nodeWeights[i]))
+            let tail =
+                packed
+                ? UInt64(
+                    UInt32(truncatingIfNeeded: nodeLabels[i]) << shift | UInt32(truncatingIfNeeded: nodeWeights[i]))
                 : UInt64(i)
             for j in 0..<count {
                 let rank = codes[batchFeatures[j]]
@@ -332,8 +339,9 @@ final class ForestBuilder {
         guard sweep.found else { return true }
         let score = sweep.numerator / sweep.denominator
         if best == nil || score > best!.score {
-            best = Split(feature: batchFeatures[j], lastLeftRank: sweep.lastLeftRank,
-                         firstRightRank: sweep.firstRightRank, score: score)
+            best = Split(
+                feature: batchFeatures[j], lastLeftRank: sweep.lastLeftRank,
+                firstRightRank: sweep.firstRightRank, score: score)
         }
         return true
     }
@@ -424,8 +432,10 @@ final class ForestBuilder {
     }
 
     /// Histogram of the node by rank (the keys hold rank and node position), then one sweep over the ranks.
-    private func countAndSweep(_ keys: UnsafeMutablePointer<UInt64>, start: Int, size: Int, total: Int, low: UInt32,
-                               span: Int) -> Sweep {
+    private func countAndSweep(
+        _ keys: UnsafeMutablePointer<UInt64>, start: Int, size: Int, total: Int, low: UInt32,
+        span: Int
+    ) -> Sweep {
         let k = classCount
         for i in 0..<size {
             let key = keys[i]
@@ -557,8 +567,10 @@ final class ForestBuilder {
     }
 
     /// Gini (1 − Σp²) or entropy (−Σp log₂ p) of class weights summing to `total`.
-    static func impurity(_ counts: UnsafeMutablePointer<Int>, classCount: Int, total: Int,
-                         criterion: ForestConfig.Criterion) -> Double {
+    static func impurity(
+        _ counts: UnsafeMutablePointer<Int>, classCount: Int, total: Int,
+        criterion: ForestConfig.Criterion
+    ) -> Double {
         guard total > 0 else { return 0 }
         let scale = 1 / Double(total)
         var sum = 0.0

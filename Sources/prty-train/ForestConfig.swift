@@ -50,16 +50,18 @@ struct ForestConfig: Sendable, Equatable {
     /// every number is bounds-checked and the caps applied. Errors are exit 64 and name the key and the cap.
     init(_ section: ConfigSection, classes: [Double], featureCount: Int, seed: UInt64, caps: TrainCaps) throws {
         guard !classes.isEmpty else {
-            throw DataError("random_forest is a classifier but the dataset has no classes (its task is "
-                + "regression); use linear_regression or neural_network for regression labels")
+            throw DataError(
+                "random_forest is a classifier but the dataset has no classes (its task is "
+                    + "regression); use linear_regression or neural_network for regression labels")
         }
         guard featureCount >= 1 else { throw DataError("random_forest needs at least one feature") }
         self.init(classes: classes, featureCount: featureCount, seed: seed)
         let name = section.name
         if let trees = try section.int("num_trees", in: 1...Int.max) {
             guard trees <= caps.maxTrees else {
-                throw UsageError("\(name).num_trees is \(trees) but this node allows at most "
-                    + "\(caps.maxTrees) trees (TRAIN_MAX_TREES); ask for fewer trees or raise TRAIN_MAX_TREES")
+                throw UsageError(
+                    "\(name).num_trees is \(trees) but this node allows at most "
+                        + "\(caps.maxTrees) trees (TRAIN_MAX_TREES); ask for fewer trees or raise TRAIN_MAX_TREES")
             }
             numTrees = trees
         } else if numTrees > caps.maxTrees {
@@ -67,9 +69,10 @@ struct ForestConfig: Sendable, Equatable {
         }
         if let depth = try section.int("max_depth", in: 0...Int.max) {
             guard depth <= caps.maxDepth else {
-                throw UsageError("\(name).max_depth is \(depth) but this node allows trees at most "
-                    + "\(caps.maxDepth) deep (TRAIN_MAX_DEPTH); ask for a smaller max_depth or raise "
-                    + "TRAIN_MAX_DEPTH")
+                throw UsageError(
+                    "\(name).max_depth is \(depth) but this node allows trees at most "
+                        + "\(caps.maxDepth) deep (TRAIN_MAX_DEPTH); ask for a smaller max_depth or raise "
+                        + "TRAIN_MAX_DEPTH")
             }
             maxDepth = depth
         } else {
@@ -94,13 +97,15 @@ struct ForestConfig: Sendable, Equatable {
             oobScoreExplicit = true
         }
         if oobScore, oobScoreExplicit, !bootstrap, subsample == 1 {
-            throw UsageError("\(name).oob_score needs out-of-bag rows: set bootstrap_samples true or "
-                + "subsample below 1 (without either, every tree sees every row)")
+            throw UsageError(
+                "\(name).oob_score needs out-of-bag rows: set bootstrap_samples true or "
+                    + "subsample below 1 (without either, every tree sees every row)")
         }
         if let value = section.values["random_state"], !value.isNull {
             guard let state = value.numberValue?.uint64 else {
-                throw UsageError("\(name).random_state must be an integer in 0...18446744073709551615, "
-                    + "got \(value.serialized())")
+                throw UsageError(
+                    "\(name).random_state must be an integer in 0...18446744073709551615, "
+                        + "got \(value.serialized())")
             }
             randomState = state
         }
@@ -108,8 +113,9 @@ struct ForestConfig: Sendable, Equatable {
             criterion = Criterion(rawValue: text) ?? .gini
         }
         if let count = try section.int("num_classes", in: 0...Int.max), count != 0, count != classes.count {
-            throw UsageError("\(name).num_classes is \(count) but the dataset has \(classes.count) classes "
-                + "(its classes field); give 0 or \(classes.count)")
+            throw UsageError(
+                "\(name).num_classes is \(count) but the dataset has \(classes.count) classes "
+                    + "(its classes field); give 0 or \(classes.count)")
         }
     }
 

@@ -55,8 +55,9 @@ final class ForestData: @unchecked Sendable {
             classIndex.deallocate()
             xLogX.deallocate()
             let shown = classes.prefix(10).map(NumberFormat.shortest).joined(separator: ", ")
-            throw DataError("label \(NumberFormat.shortest(badLabel)) is not one of the dataset's classes [\(shown)"
-                + "\(classes.count > 10 ? ", …" : "")]; check the Dataset's classes field")
+            throw DataError(
+                "label \(NumberFormat.shortest(badLabel)) is not one of the dataset's classes [\(shown)"
+                    + "\(classes.count > 10 ? ", …" : "")]; check the Dataset's classes field")
         }
 
         // One feature per step: gather (order-preserving key, row), radix-sort, assign ranks.
@@ -81,8 +82,9 @@ final class ForestData: @unchecked Sendable {
                 }
                 let first = worker * perWorker
                 for feature in first..<min(first + perWorker, f) {
-                    shared.rank(feature: feature, features: rows.value, rowCount: n, width: f,
-                                keys: keys, order: order, keysTmp: keysTmp, orderTmp: orderTmp)
+                    shared.rank(
+                        feature: feature, features: rows.value, rowCount: n, width: f,
+                        keys: keys, order: order, keysTmp: keysTmp, orderTmp: orderTmp)
                 }
             }
         }
@@ -101,8 +103,9 @@ final class ForestData: @unchecked Sendable {
         distinct.deallocate()
         nonFinite.deallocate()
         if let badFeature {
-            throw DataError("feature \(badFeature) holds a NaN or infinite value; clean the data or use "
-                + "prty-fetch --missing")
+            throw DataError(
+                "feature \(badFeature) holds a NaN or infinite value; clean the data or use "
+                    + "prty-fetch --missing")
         }
     }
 
@@ -139,9 +142,11 @@ private struct ForestRanking: @unchecked Sendable {
     let distinct: UnsafeMutableBufferPointer<[Double]>
     let nonFinite: UnsafeMutableBufferPointer<Bool>
 
-    func rank(feature: Int, features: UnsafeBufferPointer<Double>, rowCount n: Int, width: Int,
-              keys: UnsafeMutablePointer<UInt64>, order: UnsafeMutablePointer<Int32>,
-              keysTmp: UnsafeMutablePointer<UInt64>, orderTmp: UnsafeMutablePointer<Int32>) {
+    func rank(
+        feature: Int, features: UnsafeBufferPointer<Double>, rowCount n: Int, width: Int,
+        keys: UnsafeMutablePointer<UInt64>, order: UnsafeMutablePointer<Int32>,
+        keysTmp: UnsafeMutablePointer<UInt64>, orderTmp: UnsafeMutablePointer<Int32>
+    ) {
         guard n > 0 else { return }
         for row in 0..<n {
             let value = features[row * width + feature]
@@ -180,9 +185,11 @@ private struct ForestRanking: @unchecked Sendable {
 enum ForestRadixSort {
     /// Sorts `count` (key, payload) pairs by key, stably, 8 bits a pass (the buckets stay in the L1 cache),
     /// skipping passes where every key has the same digit. Returns the buffers that hold the result (the inputs or the temporaries).
-    static func pairs(keys: UnsafeMutablePointer<UInt64>, payload: UnsafeMutablePointer<Int32>,
-                      keysTmp: UnsafeMutablePointer<UInt64>, payloadTmp: UnsafeMutablePointer<Int32>,
-                      count n: Int) -> (keys: UnsafeMutablePointer<UInt64>, payload: UnsafeMutablePointer<Int32>) {
+    static func pairs(
+        keys: UnsafeMutablePointer<UInt64>, payload: UnsafeMutablePointer<Int32>,
+        keysTmp: UnsafeMutablePointer<UInt64>, payloadTmp: UnsafeMutablePointer<Int32>,
+        count n: Int
+    ) -> (keys: UnsafeMutablePointer<UInt64>, payload: UnsafeMutablePointer<Int32>) {
         var sourceKeys = keys
         var sourcePayload = payload
         var targetKeys = keysTmp

@@ -72,8 +72,10 @@ extension ForestTree {
         /// Adds the leaf probabilities of `count` rows (indices in `rows`) to `output` (row-major, `classCount`
         /// columns). Eight rows descend in lockstep, so eight node loads are in flight at once; `lanes` is
         /// scratch for their eight node indices.
-        func vote(rows: UnsafeMutablePointer<Int>, count: Int, features: UnsafePointer<Double>, width: Int,
-                  into output: UnsafeMutablePointer<Double>, classCount k: Int, lanes at: UnsafeMutablePointer<Int>) {
+        func vote(
+            rows: UnsafeMutablePointer<Int>, count: Int, features: UnsafePointer<Double>, width: Int,
+            into output: UnsafeMutablePointer<Double>, classCount k: Int, lanes at: UnsafeMutablePointer<Int>
+        ) {
             nodes.withUnsafeBufferPointer { nodeBuffer in
                 values.withUnsafeBufferPointer { valueBuffer in
                     leafOffsets.withUnsafeBufferPointer { offsetBuffer in

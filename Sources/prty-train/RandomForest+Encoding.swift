@@ -109,8 +109,10 @@ extension RandomForest {
                     value.append(.null)
                 }
             }
-            return .object(["feature": .array(feature), "threshold": .array(threshold), "left": .array(left),
-                            "right": .array(right), "value": .array(value)])
+            return .object([
+                "feature": .array(feature), "threshold": .array(threshold), "left": .array(left),
+                "right": .array(right), "value": .array(value),
+            ])
         }
         return .object([
             "format": .string(Self.metadataFormat),
@@ -197,8 +199,9 @@ extension RandomForest {
             }
             trees.append(try ForestTree.checked(nodes: nodes, values: values, classCount: k, fail: treeFail))
         }
-        try self.init(classes: classes, featureCount: featureCount, trees: trees, importance: importance, oob: oob,
-                  fail: fail)
+        try self.init(
+            classes: classes, featureCount: featureCount, trees: trees, importance: importance, oob: oob,
+            fail: fail)
     }
 
     /// Rebuilds a forest from `weights` (`trees` and `feature_importance`) and the classes, checking every number.
@@ -247,19 +250,24 @@ extension RandomForest {
                 } else {
                     let cut = try next("a threshold")
                     let r = try integer("a right child", in: 0...(m - 1))
-                    nodes.append(ForestTree.Node(threshold: cut, feature: Int32(f), left: Int32(index + 1),
-                                                 right: Int32(r)))
+                    nodes.append(
+                        ForestTree.Node(
+                            threshold: cut, feature: Int32(f), left: Int32(index + 1),
+                            right: Int32(r)))
                 }
             }
             trees.append(try ForestTree.checked(nodes: nodes, values: values, classCount: k, fail: treeFail))
         }
         guard cursor == flat.count else { throw fail("has \(flat.count - cursor) numbers after the last tree") }
-        try self.init(classes: classes, featureCount: featureCount, trees: trees, importance: importance, oob: nil,
-                      fail: fail)
+        try self.init(
+            classes: classes, featureCount: featureCount, trees: trees, importance: importance, oob: nil,
+            fail: fail)
     }
 
-    private init(classes: [Double], featureCount: Int, trees: [ForestTree], importance: [Double], oob: Double?,
-                 fail: (String) -> DataError) throws {
+    private init(
+        classes: [Double], featureCount: Int, trees: [ForestTree], importance: [Double], oob: Double?,
+        fail: (String) -> DataError
+    ) throws {
         guard !classes.isEmpty else { throw fail("classes must not be empty") }
         for index in 1..<classes.count where !(classes[index - 1] < classes[index]) {
             throw fail("classes must be distinct and ascending")
@@ -271,8 +279,9 @@ extension RandomForest {
         guard importance.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw fail("feature_importance must hold non-negative numbers")
         }
-        self.init(classes: classes, featureCount: featureCount, trees: trees, featureImportance: importance,
-                  oobScore: oob)
+        self.init(
+            classes: classes, featureCount: featureCount, trees: trees, featureImportance: importance,
+            oobScore: oob)
     }
 
     /// The index (in the slice's own indices) of the class with probability 1, when every other has 0.
@@ -305,8 +314,10 @@ extension ForestTree {
     /// The tree, once its shape is known to be a tree: every child index after its parent's and every node but
     /// the root the child of exactly one node (so every node is reachable and there is no cycle); thresholds
     /// finite; leaf probabilities finite, non-negative and summing to 1.
-    static func checked(nodes: [Node], values: [Double], classCount k: Int,
-                        fail: (String) -> DataError) throws -> ForestTree {
+    static func checked(
+        nodes: [Node], values: [Double], classCount k: Int,
+        fail: (String) -> DataError
+    ) throws -> ForestTree {
         guard !nodes.isEmpty else { throw fail("has no nodes") }
         var parents = [UInt8](repeating: 0, count: nodes.count)
         for (index, node) in nodes.enumerated() where !node.isLeaf {

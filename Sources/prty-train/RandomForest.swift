@@ -30,24 +30,31 @@ struct RandomForest: Sendable, Equatable {
     }
 
     /// `fit` on a given number of worker threads (the output never depends on it).
-    static func fit(_ data: Dataset, config: ForestConfig, log: Log, control: TrainingControl = .unlimited,
-                    threads: Int) throws -> RandomForest {
+    static func fit(
+        _ data: Dataset, config: ForestConfig, log: Log, control: TrainingControl = .unlimited,
+        threads: Int
+    ) throws -> RandomForest {
         guard data.count > 0 else { throw DataError("the dataset has no rows to grow a forest on") }
         guard data.count < Int(Int32.max) else {
             throw DataError("a random forest takes at most \(Int32.max - 1) rows, the dataset has \(data.count)")
         }
         guard data.width == config.featureCount else {
-            throw DataError("the dataset has \(data.width) features per row but the forest was configured "
-                + "for \(config.featureCount)")
+            throw DataError(
+                "the dataset has \(data.width) features per row but the forest was configured "
+                    + "for \(config.featureCount)")
         }
         let started = clock()
         let workers = max(1, min(threads, config.numTrees))
         let prepared = try ForestData(data, classes: config.classes, threads: workers)
         let rankedAt = clock()
-        log.info("forest_start", "growing \(config.numTrees) trees on \(data.count) rows × \(data.width) features "
-                 + "with \(workers) thread\(workers == 1 ? "" : "s")",
-                 ["trees": .int(config.numTrees), "rows": .int(data.count), "features": .int(data.width),
-                  "threads": .int(workers)])
+        log.info(
+            "forest_start",
+            "growing \(config.numTrees) trees on \(data.count) rows × \(data.width) features "
+                + "with \(workers) thread\(workers == 1 ? "" : "s")",
+            [
+                "trees": .int(config.numTrees), "rows": .int(data.count), "features": .int(data.width),
+                "threads": .int(workers),
+            ])
 
         let slots = ForestSlots<ForestBuilder.Grown>(count: config.numTrees)
         defer { slots.release() }
@@ -82,22 +89,30 @@ struct RandomForest: Sendable, Equatable {
 
         var forest = RandomForest(
             classes: config.classes, featureCount: data.width, trees: grown.map(\.tree),
-            featureImportance: importance(grown.map(\.importance), nodeCounts: grown.map(\.tree.nodes.count),
-                                          featureCount: data.width),
+            featureImportance: importance(
+                grown.map(\.importance), nodeCounts: grown.map(\.tree.nodes.count),
+                featureCount: data.width),
             oobScore: nil)
         if config.oobScore {
-            forest.oobScore = forest.outOfBagScore(data, labels: prepared.classIndex, inBag: grown.map(\.inBag),
-                                                   threads: workers)
+            forest.oobScore = forest.outOfBagScore(
+                data, labels: prepared.classIndex, inBag: grown.map(\.inBag),
+                threads: workers)
         }
         let nodes = forest.trees.reduce(0) { $0 + $1.nodes.count }
         let finished = clock()
-        log.debug("forest_timing", "ranking \(Self.milliseconds(rankedAt - started)) ms, trees "
-                  + "\(Self.milliseconds(grownAt - rankedAt)) ms, out-of-bag \(Self.milliseconds(finished - grownAt)) ms")
+        log.debug(
+            "forest_timing",
+            "ranking \(Self.milliseconds(rankedAt - started)) ms, trees "
+                + "\(Self.milliseconds(grownAt - rankedAt)) ms, out-of-bag \(Self.milliseconds(finished - grownAt)) ms")
         let seconds = finished - started
-        let oobText = forest.oobScore.map { ", out-of-bag accuracy \(NumberFormat.shortest(($0 * 1e4).rounded() / 1e4))" }
-        log.info("forest_done", "grew \(total) trees (\(nodes) nodes) in \(NumberFormat.shortest((seconds * 1e3).rounded() / 1e3)) s"
-                 + (oobText ?? ""),
-                 ["trees": .int(total), "nodes": .int(nodes), "oob_score": forest.oobScore.map(JSON.double) ?? .null])
+        let oobText = forest.oobScore.map {
+            ", out-of-bag accuracy \(NumberFormat.shortest(($0 * 1e4).rounded() / 1e4))"
+        }
+        log.info(
+            "forest_done",
+            "grew \(total) trees (\(nodes) nodes) in \(NumberFormat.shortest((seconds * 1e3).rounded() / 1e3)) s"
+                + (oobText ?? ""),
+            ["trees": .int(total), "nodes": .int(nodes), "oob_score": forest.oobScore.map(JSON.double) ?? .null])
         return forest
     }
 
@@ -195,8 +210,9 @@ struct RandomForest: Sendable, Equatable {
                                     count += 1
                                 }
                             }
-                            tree.vote(rows: listed, count: count, features: rows.value, width: width,
-                                      into: target.value, classCount: k, lanes: at)
+                            tree.vote(
+                                rows: listed, count: count, features: rows.value, width: width,
+                                into: target.value, classCount: k, lanes: at)
                             for position in 0..<count { voters[listed[position] - first] += 1 }
                         }
                         for row in first..<last where voters[row - first] > 0 {
@@ -212,8 +228,10 @@ struct RandomForest: Sendable, Equatable {
 
     /// Accuracy of the out-of-bag predictions (scikit-learn's `oob_score_`, except that rows in every tree's
     /// bag are left out rather than counted as class 0). `nil` when no row was ever out of bag.
-    private func outOfBagScore(_ data: Dataset, labels: UnsafeMutablePointer<Int32>, inBag: [[UInt64]],
-                               threads: Int) -> Double? {
+    private func outOfBagScore(
+        _ data: Dataset, labels: UnsafeMutablePointer<Int32>, inBag: [[UInt64]],
+        threads: Int
+    ) -> Double? {
         let probabilities = probabilities(data, threads: threads, inBag: inBag)
         let k = classes.count
         var scored = 0
@@ -244,8 +262,9 @@ struct RandomForest: Sendable, Equatable {
             for feature in 0..<featureCount { importance[feature] += weight * forest.featureImportance[feature] }
             if let score = forest.oobScore, let sum = oob { oob = sum + weight * score } else { oob = nil }
         }
-        return RandomForest(classes: forests[0].classes, featureCount: featureCount,
-                            trees: forests.flatMap(\.trees), featureImportance: importance, oobScore: oob)
+        return RandomForest(
+            classes: forests[0].classes, featureCount: featureCount,
+            trees: forests.flatMap(\.trees), featureImportance: importance, oobScore: oob)
     }
 
     /// Throws when the forests cannot be united: none, or differing classes or feature counts.
@@ -253,12 +272,15 @@ struct RandomForest: Sendable, Equatable {
         guard let first = forests.first else { throw DataError("no random forests to aggregate") }
         for (index, forest) in forests.enumerated().dropFirst() {
             guard forest.classes == first.classes else {
-                throw DataError("random forest \(index + 1) has classes \(forest.classes.map(NumberFormat.shortest)) "
-                    + "but forest 1 has \(first.classes.map(NumberFormat.shortest)); only forests of one dataset unite")
+                throw DataError(
+                    "random forest \(index + 1) has classes \(forest.classes.map(NumberFormat.shortest)) "
+                        + "but forest 1 has \(first.classes.map(NumberFormat.shortest)); only forests of one dataset unite"
+                )
             }
             guard forest.featureCount == first.featureCount else {
-                throw DataError("random forest \(index + 1) has \(forest.featureCount) features but forest 1 "
-                    + "has \(first.featureCount); only forests of one dataset unite")
+                throw DataError(
+                    "random forest \(index + 1) has \(forest.featureCount) features but forest 1 "
+                        + "has \(first.featureCount); only forests of one dataset unite")
             }
         }
     }
@@ -316,4 +338,3 @@ extension TrainingControl {
 private final class ForestCounter: Sendable {
     let value = Atomic<Int>(0)
 }
-

@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 /// `model_config` for a random forest: the seed's keys and defaults, bounds, caps, and the messages.
@@ -99,8 +100,10 @@ struct ForestConfigTests {
         (["criterion": "log_loss"], "model_config.criterion must be one of gini, entropy, got 'log_loss'"),
         (["num_classes": 2], "model_config.num_classes is 2 but the dataset has 3 classes"),
         (["num_classes": -1], "model_config.num_classes must be in 0..."),
-        (["oob_score": true, "bootstrap_samples": false],
-         "model_config.oob_score needs out-of-bag rows: set bootstrap_samples true or subsample below 1"),
+        (
+            ["oob_score": true, "bootstrap_samples": false],
+            "model_config.oob_score needs out-of-bag rows: set bootstrap_samples true or subsample below 1"
+        ),
     ])
     func invalidValuesAreRefused(values: [String: JSON], message: String) {
         let refused = refusal(values)

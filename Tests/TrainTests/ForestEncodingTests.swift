@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 /// `weights.trees`, `metadata.forest` and the union of forests.
@@ -32,7 +33,11 @@ struct ForestEncodingTests {
             }
             var newIndex = [Int](repeating: 0, count: order.count)
             for (new, old) in order.enumerated() { newIndex[old] = new }
-            var feature = [JSON](), threshold = [JSON](), left = [JSON](), right = [JSON](), value = [JSON]()
+            var feature = [JSON]()
+            var threshold = [JSON]()
+            var left = [JSON]()
+            var right = [JSON]()
+            var value = [JSON]()
             for old in order {
                 let node = tree.nodes[old]
                 if node.isLeaf {
@@ -50,8 +55,10 @@ struct ForestEncodingTests {
                     value.append(nil)
                 }
             }
-            reordered.append(["feature": .array(feature), "threshold": .array(threshold), "left": .array(left),
-                              "right": .array(right), "value": .array(value)])
+            reordered.append([
+                "feature": .array(feature), "threshold": .array(threshold), "left": .array(left),
+                "right": .array(right), "value": .array(value),
+            ])
         }
         metadata["trees"] = .array(reordered)
         let rebuilt = try RandomForest(metadata: .object(metadata))
@@ -81,8 +88,9 @@ struct ForestEncodingTests {
     @Test func flatEncodingLayout() throws {
         // One feature, a perfect split at 3: root [0, 3, 2] (right child node 2), then two pure leaves [-2, 0] and
         // [-2, 1].
-        let data = Dataset(features: [1, 2, 4, 8], width: 1, labels: [0, 0, 1, 1], task: .classification,
-                           classes: [0, 1])
+        let data = Dataset(
+            features: [1, 2, 4, 8], width: 1, labels: [0, 0, 1, 1], task: .classification,
+            classes: [0, 1])
         let forest = try Data.fit(data, ["num_trees": 2, "bootstrap_samples": false, "oob_score": false])
         let tree: [Double] = [3, 0, 3, 2, -2, 0, -2, 1]
         #expect(forest.weights()["trees"] == [1, 2, 2, 1] + tree + tree)
@@ -102,8 +110,9 @@ struct ForestEncodingTests {
 
     /// The metadata of a tiny forest, as a mutable object, for forging.
     func tinyMetadata() throws -> [String: JSON] {
-        let data = Dataset(features: [1, 2, 4, 8], width: 1, labels: [0, 0, 1, 1], task: .classification,
-                           classes: [0, 1])
+        let data = Dataset(
+            features: [1, 2, 4, 8], width: 1, labels: [0, 0, 1, 1], task: .classification,
+            classes: [0, 1])
         let forest = try Data.fit(data, ["num_trees": 1, "bootstrap_samples": false, "oob_score": false])
         return try #require(forest.metadata().objectValue)
     }

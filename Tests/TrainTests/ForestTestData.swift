@@ -1,4 +1,5 @@
 import Shared
+
 @testable import prty_train
 
 /// Small seeded datasets and helpers for the random-forest tests.
@@ -37,8 +38,10 @@ enum ForestTestData {
         return Dataset(features: features, width: width, labels: labels, task: .classification, classes: [0, 1, 2])
     }
 
-    static func config(_ data: Dataset, _ values: [String: JSON] = [:], seed: UInt64 = 7,
-                       caps: TrainCaps = .defaults) throws -> ForestConfig {
+    static func config(
+        _ data: Dataset, _ values: [String: JSON] = [:], seed: UInt64 = 7,
+        caps: TrainCaps = .defaults
+    ) throws -> ForestConfig {
         let section = try ConfigSection(name: "model_config", values, known: ForestConfig.keys)
         return try ForestConfig(section, classes: data.classes, featureCount: data.width, seed: seed, caps: caps)
     }
@@ -76,8 +79,9 @@ enum ForestTestData {
         data.features.withUnsafeBufferPointer { features in
             tree.nodes.withUnsafeBufferPointer { nodes in
                 for row in 0..<data.count {
-                    let offset = tree.leafOffset(features.baseAddress! + row * data.width, classCount: classCount,
-                                                 nodes: nodes.baseAddress!)
+                    let offset = tree.leafOffset(
+                        features.baseAddress! + row * data.width, classCount: classCount,
+                        nodes: nodes.baseAddress!)
                     counts[offset / classCount] += 1
                 }
             }

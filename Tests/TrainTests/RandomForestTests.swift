@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 /// The forest's behaviour: accuracy on known sets, importance, out-of-bag score, determinism, limits.
@@ -26,8 +27,9 @@ struct RandomForestTests {
             data.features.withUnsafeBufferPointer { features in
                 for tree in forest.trees {
                     tree.nodes.withUnsafeBufferPointer { nodes in
-                        let offset = tree.leafOffset(features.baseAddress! + row * 5, classCount: 3,
-                                                     nodes: nodes.baseAddress!)
+                        let offset = tree.leafOffset(
+                            features.baseAddress! + row * 5, classCount: 3,
+                            nodes: nodes.baseAddress!)
                         for c in 0..<3 { expected[c] += tree.values[offset + c] }
                     }
                 }
@@ -49,7 +51,9 @@ struct RandomForestTests {
         #expect(forest.featureImportance.count == 8)
         #expect(abs(forest.featureImportance.reduce(0, +) - 1) < 1e-9)
         #expect(forest.featureImportance.allSatisfy { $0 >= 0 })
-        let ranked = forest.featureImportance.indices.sorted { forest.featureImportance[$0] > forest.featureImportance[$1] }
+        let ranked = forest.featureImportance.indices.sorted {
+            forest.featureImportance[$0] > forest.featureImportance[$1]
+        }
         #expect(Set(ranked.prefix(3)) == [0, 1, 2])
         #expect(ranked[0] == 0)  // the largest coefficient
     }
@@ -74,8 +78,9 @@ struct RandomForestTests {
     }
 
     @Test func aForestOfSingleLeavesHasZeroImportance() throws {
-        let data = Dataset(features: [1, 2, 3, 4], width: 1, labels: [1, 1, 1, 1], task: .classification,
-                           classes: [0, 1])
+        let data = Dataset(
+            features: [1, 2, 3, 4], width: 1, labels: [1, 1, 1, 1], task: .classification,
+            classes: [0, 1])
         let forest = try Data.fit(data, ["num_trees": 3])
         #expect(forest.featureImportance == [0])
         #expect(forest.trees.allSatisfy { $0.nodes.count == 1 })
@@ -84,8 +89,9 @@ struct RandomForestTests {
     }
 
     @Test func thresholdIsTheMidpointBetweenTheTwoValuesItSeparates() throws {
-        let data = Dataset(features: [1, 2, 4, 8], width: 1, labels: [0, 0, 1, 1], task: .classification,
-                           classes: [0, 1])
+        let data = Dataset(
+            features: [1, 2, 4, 8], width: 1, labels: [0, 0, 1, 1], task: .classification,
+            classes: [0, 1])
         let forest = try Data.fit(data, ["num_trees": 1, "bootstrap_samples": false, "oob_score": false])
         #expect(forest.trees[0].nodes.count == 3)
         #expect(forest.trees[0].nodes[0].threshold == 3)
@@ -161,15 +167,27 @@ struct RandomForestTests {
 
     @Test func minSamplesLeafAndSplitAreHonoured() throws {
         let data = Data.informative(rows: 500, width: 4, informative: 2, flip: 0.2)
-        let leafy = try Data.fit(data, ["num_trees": 4, "max_depth": 0, "min_samples_leaf": 7,
-                                        "bootstrap_samples": false, "oob_score": false])
+        let leafy = try Data.fit(
+            data,
+            [
+                "num_trees": 4, "max_depth": 0, "min_samples_leaf": 7,
+                "bootstrap_samples": false, "oob_score": false,
+            ])
         for tree in leafy.trees {
             #expect(Data.leafRowCounts(tree, data, classCount: 3).allSatisfy { $0 >= 7 })
         }
-        let split = try Data.fit(data, ["num_trees": 4, "max_depth": 0, "min_samples_split": 40,
-                                        "bootstrap_samples": false, "oob_score": false])
-        let full = try Data.fit(data, ["num_trees": 4, "max_depth": 0, "bootstrap_samples": false,
-                                       "oob_score": false])
+        let split = try Data.fit(
+            data,
+            [
+                "num_trees": 4, "max_depth": 0, "min_samples_split": 40,
+                "bootstrap_samples": false, "oob_score": false,
+            ])
+        let full = try Data.fit(
+            data,
+            [
+                "num_trees": 4, "max_depth": 0, "bootstrap_samples": false,
+                "oob_score": false,
+            ])
         #expect(split.trees.map(\.nodes.count).reduce(0, +) < full.trees.map(\.nodes.count).reduce(0, +))
         // A node with fewer than 40 rows is never split: every internal node's children together hold ≥ 40 rows.
         for tree in split.trees {
@@ -229,8 +247,9 @@ struct RandomForestTests {
             features += [Double(row % 10), Double((row / 10) % 6)]
             labels.append(Double(row % 10))
         }
-        let data = Dataset(features: features, width: 2, labels: labels, task: .classification,
-                           classes: (0..<12).map(Double.init))
+        let data = Dataset(
+            features: features, width: 2, labels: labels, task: .classification,
+            classes: (0..<12).map(Double.init))
         let forest = try Data.fit(data, ["num_trees": 10, "max_features": 2])
         #expect(Data.accuracy(forest, data) == 1)
         let probabilities = forest.predictProbabilities(data)
@@ -246,7 +265,8 @@ struct RandomForestTests {
             try RandomForest.fit(data, config: config, log: Data.quiet, control: past, threads: 2)
         }
         #expect(error?.exitStatus == .failure)
-        #expect(error?.description.hasPrefix("training did not finish within the deadline of 1ms (0 of 50 trees") == true)
+        #expect(
+            error?.description.hasPrefix("training did not finish within the deadline of 1ms (0 of 50 trees") == true)
         let later = TrainingControl.within(seconds: 3600, text: "1h")
         let forest = try RandomForest.fit(data, config: config, log: Data.quiet, control: later, threads: 2)
         #expect(forest.trees.count == 50)
@@ -260,8 +280,9 @@ struct RandomForestTests {
     }
 
     @Test func nonFiniteFeaturesAreRefused() throws {
-        let data = Dataset(features: [1, .nan, 3, 4], width: 2, labels: [0, 1], task: .classification,
-                           classes: [0, 1])
+        let data = Dataset(
+            features: [1, .nan, 3, 4], width: 2, labels: [0, 1], task: .classification,
+            classes: [0, 1])
         let error = #expect(throws: DataError.self) { try Data.fit(data) }
         #expect(error?.message.contains("feature 1") == true)
     }
@@ -272,8 +293,9 @@ struct RandomForestTests {
     }
 
     @Test func labelValuesAreReturnedNotIndices() throws {
-        let data = Dataset(features: [0, 1, 2, 3, 10, 11, 12, 13], width: 1, labels: [-3, -3, -3, -3, 7.5, 7.5, 7.5, 7.5],
-                           task: .classification, classes: [-3, 7.5])
+        let data = Dataset(
+            features: [0, 1, 2, 3, 10, 11, 12, 13], width: 1, labels: [-3, -3, -3, -3, 7.5, 7.5, 7.5, 7.5],
+            task: .classification, classes: [-3, 7.5])
         let forest = try Data.fit(data, ["num_trees": 5])
         #expect(forest.predict(data) == data.labels)
     }
