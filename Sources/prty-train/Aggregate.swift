@@ -66,21 +66,24 @@ struct Aggregate {
         var sizes: [Int] = []
         for (document, source) in inputs {
             guard let other = document.modelType, other == type else {
-                throw TrainError.data("\(source) holds \(document.modelType?.phrase ?? "an unknown model") but "
-                    + "\(firstSource) \(type.phrase); aggregate one model type at a time")
+                throw TrainError.data(
+                    "\(source) holds \(document.modelType?.phrase ?? "an unknown model") but "
+                        + "\(firstSource) \(type.phrase); aggregate one model type at a time")
             }
             guard let size = document.dataSize else {
                 throw TrainError.data("\(source) has no data_size to weigh it by")
             }
             if let classes = document.classes, let expected = first.classes, classes != expected {
-                throw TrainError.data("\(source) was trained on classes \(JSON.doubles(classes).serialized()) but "
-                    + "\(firstSource) on \(JSON.doubles(expected).serialized())")
+                throw TrainError.data(
+                    "\(source) was trained on classes \(JSON.doubles(classes).serialized()) but "
+                        + "\(firstSource) on \(JSON.doubles(expected).serialized())")
             }
             if let architecture = document.metadata["architecture"], let expected = first.metadata["architecture"],
                 architecture != expected
             {
-                throw TrainError.data("\(source) has architecture \(architecture.serialized()) but \(firstSource) "
-                    + "\(expected.serialized())")
+                throw TrainError.data(
+                    "\(source) has architecture \(architecture.serialized()) but \(firstSource) "
+                        + "\(expected.serialized())")
             }
             sizes.append(size)
         }
@@ -93,8 +96,10 @@ struct Aggregate {
         let weights: [String: [Double]]
         let gradients: [String: [Double]]
         var metadata: [String: JSON] = [:]
-        for key in ["format", "model_type", "task", "metric", "classes", "label_names", "feature_count",
-                    "feature_names", "architecture"] {
+        for key in [
+            "format", "model_type", "task", "metric", "classes", "label_names", "feature_count",
+            "feature_names", "architecture",
+        ] {
             if let value = first.metadata[key] { metadata[key] = value }
         }
         metadata["format"] = .string(ModelUpdate.format)
@@ -124,11 +129,13 @@ struct Aggregate {
             if withGradients.isEmpty {
                 gradients = [:]
             } else if withGradients.count == inputs.count {
-                gradients = try fedAvg(inputs.map { ($0.document.gradients!, $0.source) }, sizes: sizes,
-                                       what: "gradients")
+                gradients = try fedAvg(
+                    inputs.map { ($0.document.gradients!, $0.source) }, sizes: sizes,
+                    what: "gradients")
             } else {
-                throw TrainError.data("\(withGradients.count) of \(inputs.count) updates carry gradients; "
-                    + "aggregate updates of one kind")
+                throw TrainError.data(
+                    "\(withGradients.count) of \(inputs.count) updates carry gradients; "
+                        + "aggregate updates of one kind")
             }
         }
 
@@ -158,8 +165,9 @@ struct Aggregate {
                     throw TrainError.data("\(source) \(what) have no '\(name)' tensor, which \(referenceSource) has")
                 }
                 guard values.count == sum.count else {
-                    throw TrainError.data("\(source) \(what) '\(name)' has \(values.count) values but "
-                        + "\(referenceSource) has \(sum.count)")
+                    throw TrainError.data(
+                        "\(source) \(what) '\(name)' has \(values.count) values but "
+                            + "\(referenceSource) has \(sum.count)")
                 }
                 let weight = Double(size)
                 for index in sum.indices { sum[index] += weight * values[index] }
@@ -178,7 +186,8 @@ struct Aggregate {
     /// the losses, and convergence = 1 when they agree, else max(0, 1 − variance / mean loss).
     static func globalMetrics(_ documents: [ModelDocument], sizes: [Int]) -> JSON {
         let total = Double(sizes.reduce(0, +))
-        var loss = 0.0, accuracy = 0.0
+        var loss = 0.0
+        var accuracy = 0.0
         for (document, size) in zip(documents, sizes) {
             loss += Double(size) * (document.loss ?? 0)
             accuracy += Double(size) * (document.accuracy ?? 0)
@@ -192,7 +201,9 @@ struct Aggregate {
             variance = losses.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(losses.count - 1)
         }
         let convergence = variance == 0 ? 1 : (loss > 0 ? max(0, 1 - variance / loss) : 0)
-        return ["average_loss": .double(loss), "average_accuracy": .double(accuracy), "variance": .double(variance),
-                "convergence": .double(convergence)]
+        return [
+            "average_loss": .double(loss), "average_accuracy": .double(accuracy), "variance": .double(variance),
+            "convergence": .double(convergence),
+        ]
     }
 }

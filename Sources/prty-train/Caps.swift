@@ -17,8 +17,10 @@ struct TrainCaps: Sendable, Equatable {
     /// Most trainable parameters of a neural network (`TRAIN_MAX_PARAMETERS`, default 50,000,000).
     var maxParameters: Int
 
-    init(maxTrees: Int = 1000, maxDepth: Int = 64, maxEpochSamples: Int = 2_000_000_000,
-         maxLayerSize: Int = 4096, maxParameters: Int = 50_000_000) {
+    init(
+        maxTrees: Int = 1000, maxDepth: Int = 64, maxEpochSamples: Int = 2_000_000_000,
+        maxLayerSize: Int = 4096, maxParameters: Int = 50_000_000
+    ) {
         self.maxTrees = maxTrees
         self.maxDepth = maxDepth
         self.maxEpochSamples = maxEpochSamples

@@ -16,7 +16,8 @@ enum Dense {
         if n < narrow {
             transpose(weights, rows: k, columns: n, into: scratch)
             for row in 0..<rows {
-                let a = input + row * k, o = out + row * n
+                let a = input + row * k
+                let o = out + row * n
                 for j in 0..<n { o[j] = (bias?[j] ?? 0) + dot(a, scratch + j * k, count: k) }
             }
             return
@@ -36,8 +37,14 @@ enum Dense {
     ) {
         var p = 0
         while p + 4 <= k {
-            let a0 = a[p], a1 = a[p + 1], a2 = a[p + 2], a3 = a[p + 3]
-            let w0 = weights + p * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n
+            let a0 = a[p]
+            let a1 = a[p + 1]
+            let a2 = a[p + 2]
+            let a3 = a[p + 3]
+            let w0 = weights + p * n
+            let w1 = w0 + n
+            let w2 = w1 + n
+            let w3 = w2 + n
             for j in 0..<n { o[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j] }
             p += 4
         }
@@ -67,10 +74,16 @@ enum Dense {
             scratch.update(repeating: 0, count: n * k)
             var row = 0
             while row + 4 <= rows {
-                let a0 = input + row * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
+                let a0 = input + row * k
+                let a1 = a0 + k
+                let a2 = a1 + k
+                let a3 = a2 + k
                 let d = delta + row * n
                 for j in 0..<n {
-                    let d0 = d[j], d1 = d[n + j], d2 = d[2 * n + j], d3 = d[3 * n + j]
+                    let d0 = d[j]
+                    let d1 = d[n + j]
+                    let d2 = d[2 * n + j]
+                    let d3 = d[3 * n + j]
                     let g = scratch + j * k
                     for p in 0..<k { g[p] += d0 * a0[p] + d1 * a1[p] + d2 * a2[p] + d3 * a3[p] }
                 }
@@ -93,10 +106,15 @@ enum Dense {
                 let g = weightGradient + p * n
                 var row = 0
                 while row + 4 <= rows {
-                    let a0 = input[row * k + p], a1 = input[(row + 1) * k + p]
-                    let a2 = input[(row + 2) * k + p], a3 = input[(row + 3) * k + p]
+                    let a0 = input[row * k + p]
+                    let a1 = input[(row + 1) * k + p]
+                    let a2 = input[(row + 2) * k + p]
+                    let a3 = input[(row + 3) * k + p]
                     if a0 != 0 || a1 != 0 || a2 != 0 || a3 != 0 {  // ReLU outputs are often zero four at a time
-                        let d0 = delta + row * n, d1 = d0 + n, d2 = d1 + n, d3 = d2 + n
+                        let d0 = delta + row * n
+                        let d1 = d0 + n
+                        let d2 = d1 + n
+                        let d3 = d2 + n
                         for j in 0..<n { g[j] += a0 * d0[j] + a1 * d1[j] + a2 * d2[j] + a3 * d3[j] }
                     }
                     row += 4
@@ -111,7 +129,10 @@ enum Dense {
         }
         var row = 0
         while row + 4 <= rows {
-            let d0 = delta + row * n, d1 = d0 + n, d2 = d1 + n, d3 = d2 + n
+            let d0 = delta + row * n
+            let d1 = d0 + n
+            let d2 = d1 + n
+            let d3 = d2 + n
             for j in 0..<n { biasGradient[j] += d0[j] + d1[j] + d2[j] + d3[j] }
             row += 4
         }
@@ -132,7 +153,8 @@ enum Dense {
     ) {
         transpose(weights, rows: k, columns: n, into: scratch)
         for row in 0..<rows {
-            let b = below + row * k, h = activation + row * k
+            let b = below + row * k
+            let h = activation + row * k
             b.update(repeating: 0, count: k)
             axpy4(delta + row * n, count: n, scratch, width: k, into: b)
             for p in 0..<k where !(h[p] > 0) { b[p] = 0 }
@@ -151,7 +173,10 @@ enum Dense {
     /// Σ x[i]·y[i] with four running sums (fixed order), so long rows vectorise.
     @inline(__always)
     static func dot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, count: Int) -> Double {
-        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var s0 = 0.0
+        var s1 = 0.0
+        var s2 = 0.0
+        var s3 = 0.0
         var i = 0
         while i + 4 <= count {
             s0 += x[i] * y[i]

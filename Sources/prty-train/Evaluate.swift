@@ -6,8 +6,9 @@ struct Evaluate {
     static let command = Command(
         "evaluate", summary: "score a model update or aggregate on the labelled dataset on stdin",
         options: [
-            Option("model", short: "m", value: .single("FILE"), help: "the model update or aggregate to score",
-                   completion: .file),
+            Option(
+                "model", short: "m", value: .single("FILE"), help: "the model update or aggregate to score",
+                completion: .file)
         ],
         examples: ["prty-partition --task task.json --take test | prty-train evaluate --model global.json"],
         discussion: """
@@ -36,8 +37,10 @@ struct Evaluate {
         let model = try LoadedModel(document, dataset: dataset, source: source)
         let metrics = try model.evaluate(dataset)
         let metric = model.task == .classification ? "accuracy" : "r2"
-        var result: [String: JSON] = ["samples": .int(dataset.count), "metric": .string(metric),
-                                      "loss": .double(metrics.loss)]
+        var result: [String: JSON] = [
+            "samples": .int(dataset.count), "metric": .string(metric),
+            "loss": .double(metrics.loss),
+        ]
         result[metric] = .double(metrics.accuracy)
         return .object(result)
     }

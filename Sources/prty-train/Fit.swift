@@ -7,23 +7,29 @@ struct Fit {
     static let command = Command(
         "fit", summary: "train the task's model on the dataset on stdin and write a model update",
         options: [
-            Option("task", short: "t", value: .single("FILE|JSON"),
-                   help: "the FL task (the server's Task or its config), as a file or inline JSON", completion: .file),
-            Option("model-type", value: .single("TYPE"), help: "override model_type",
-                   completion: .choices(ModelType.allCases.map(\.rawValue))),
+            Option(
+                "task", short: "t", value: .single("FILE|JSON"),
+                help: "the FL task (the server's Task or its config), as a file or inline JSON", completion: .file),
+            Option(
+                "model-type", value: .single("TYPE"), help: "override model_type",
+                completion: .choices(ModelType.allCases.map(\.rawValue))),
             Option("hidden-sizes", value: .single("N,N…"), help: "override model_config.hidden_sizes, e.g. 64,32"),
             Option("epochs", value: .single("N"), help: "override train_config.epochs"),
             Option("batch-size", value: .single("N"), help: "override train_config.batch_size"),
             Option("learning-rate", value: .single("RATE"), help: "override train_config.learning_rate, in (0, 1]"),
-            Option("optimizer", value: .single("sgd|adam"), help: "override train_config.optimizer",
-                   completion: .choices(["sgd", "adam"])),
-            Option("validation-fraction", value: .single("F"),
-                   help: "override train_config.validation_fraction (held-out share, default 0.2)"),
+            Option(
+                "optimizer", value: .single("sgd|adam"), help: "override train_config.optimizer",
+                completion: .choices(["sgd", "adam"])),
+            Option(
+                "validation-fraction", value: .single("F"),
+                help: "override train_config.validation_fraction (held-out share, default 0.2)"),
             Option("seed", value: .single("N"), help: "override the session seed (initialisation, held-out split)"),
-            Option("global-model", value: .single("FILE"),
-                   help: "start from this model update or aggregate (overrides global_model)", completion: .file),
-            Option("deadline", value: .single("DURATION"),
-                   help: "give up (exit 1) if training has not finished within DURATION, e.g. 10m"),
+            Option(
+                "global-model", value: .single("FILE"),
+                help: "start from this model update or aggregate (overrides global_model)", completion: .file),
+            Option(
+                "deadline", value: .single("DURATION"),
+                help: "give up (exit 1) if training has not finished within DURATION, e.g. 10m"),
         ],
         examples: [
             "prty-fetch CID | prty-partition --task task.json | prty-train --task task.json > update.json",
@@ -139,12 +145,16 @@ struct Fit {
         // nil: nothing held out, so the metrics are the training rows' (computed once).
         let validation = split.validation.isEmpty ? nil : dataset.subset(split.validation)
         if split.validation.isEmpty, config.validationFraction > 0 {
-            log.warning("validation_empty", "too few rows to hold any out: loss and accuracy are measured on "
-                + "the \(training.count) training rows")
+            log.warning(
+                "validation_empty",
+                "too few rows to hold any out: loss and accuracy are measured on "
+                    + "the \(training.count) training rows")
         }
         if config.ignoredGlobalModel {
-            log.info("global_model_ignored", "a random forest ignores global_model (averaged trees mean nothing); "
-                + "forests are combined by 'prty-train aggregate'")
+            log.info(
+                "global_model_ignored",
+                "a random forest ignores global_model (averaged trees mean nothing); "
+                    + "forests are combined by 'prty-train aggregate'")
         }
         let started = Monotonic.seconds()
         var result: FitResult
@@ -157,8 +167,9 @@ struct Fit {
         guard ModelUpdate.isFinite(result.weights), ModelUpdate.isFinite(result.gradients),
             result.validation.loss.isFinite, result.validation.accuracy.isFinite
         else {
-            throw TrainError.diverged(epoch: config.training?.epochs ?? 0, batch: 0,
-                                      learningRate: config.training?.optimizer.learningRate ?? 0)
+            throw TrainError.diverged(
+                epoch: config.training?.epochs ?? 0, batch: 0,
+                learningRate: config.training?.optimizer.learningRate ?? 0)
         }
 
         var metadata = result.metadata
@@ -193,11 +204,15 @@ struct Fit {
         ]
 
         let metric = result.task == .classification ? "accuracy" : "R²"
-        log.info("trained", "trained on \(training.count) rows in \(Self.round(seconds)) s: "
-            + "validation \(metric) \(Self.round(result.validation.accuracy)), "
-            + "loss \(Self.round(result.validation.loss))",
-            ["rows": .int(training.count), "accuracy": .double(result.validation.accuracy),
-             "loss": .double(result.validation.loss), "seconds": .double(seconds)])
+        log.info(
+            "trained",
+            "trained on \(training.count) rows in \(Self.round(seconds)) s: "
+                + "validation \(metric) \(Self.round(result.validation.accuracy)), "
+                + "loss \(Self.round(result.validation.loss))",
+            [
+                "rows": .int(training.count), "accuracy": .double(result.validation.accuracy),
+                "loss": .double(result.validation.loss), "seconds": .double(seconds),
+            ])
         return ModelUpdate(
             sessionID: config.sessionID, roundID: config.roundID, weights: result.weights,
             gradients: result.gradients, dataSize: training.count, loss: result.validation.loss,
@@ -226,8 +241,9 @@ struct Fit {
         }
         guard dataset.width > 0 else { throw TrainError.data("the dataset has no feature columns") }
         if let index = dataset.features.firstIndex(where: { !$0.isFinite }) {
-            throw TrainError.data("feature row \(index / dataset.width), column \(index % dataset.width) is not "
-                + "a finite number")
+            throw TrainError.data(
+                "feature row \(index / dataset.width), column \(index % dataset.width) is not "
+                    + "a finite number")
         }
         if let row = dataset.labels.firstIndex(where: { !$0.isFinite }) {
             throw TrainError.data("label of row \(row) is not a finite number")
@@ -237,9 +253,10 @@ struct Fit {
     private func checkEpochSamples(_ training: NetworkTraining, rows: Int) throws(TrainError) {
         let (visits, overflow) = training.epochs.multipliedReportingOverflow(by: rows)
         guard !overflow, visits <= config.caps.maxEpochSamples else {
-            throw TrainError.config("train_config.epochs \(training.epochs) × \(rows) training rows exceeds this "
-                + "node's cap of \(config.caps.maxEpochSamples) sample visits (TRAIN_MAX_EPOCH_SAMPLES); ask for "
-                + "fewer epochs or raise TRAIN_MAX_EPOCH_SAMPLES")
+            throw TrainError.config(
+                "train_config.epochs \(training.epochs) × \(rows) training rows exceeds this "
+                    + "node's cap of \(config.caps.maxEpochSamples) sample visits (TRAIN_MAX_EPOCH_SAMPLES); ask for "
+                    + "fewer epochs or raise TRAIN_MAX_EPOCH_SAMPLES")
         }
     }
 
@@ -258,38 +275,47 @@ struct Fit {
     // MARK: Neural network
 
     private func fitNetwork(_ dataset: Dataset, training: Dataset, validation: Dataset?) throws -> FitResult {
-        let network = config.network!, settings = config.training!
+        let network = config.network!
+        let settings = config.training!
         let task = network.task ?? dataset.task
         if task == .classification {
             guard dataset.task == .classification else {
-                throw TrainError.data("model_config.task is classification but the dataset's labels are continuous "
-                    + "(its task is regression); use task regression or a dataset of class labels")
+                throw TrainError.data(
+                    "model_config.task is classification but the dataset's labels are continuous "
+                        + "(its task is regression); use task regression or a dataset of class labels")
             }
             guard dataset.classes.count >= 2 else {
-                throw TrainError.data("classification needs at least 2 classes; the dataset's classes are "
-                    + "[\(dataset.classes.map(NumberFormat.shortest).joined(separator: ", "))]")
+                throw TrainError.data(
+                    "classification needs at least 2 classes; the dataset's classes are "
+                        + "[\(dataset.classes.map(NumberFormat.shortest).joined(separator: ", "))]")
             }
         }
         let outputs = task == .classification ? dataset.classes.count : 1
         if let inputSize = network.inputSize, inputSize != dataset.width {
-            throw TrainError.data("model_config.input_size is \(inputSize) but the dataset has \(dataset.width) "
-                + "features")
+            throw TrainError.data(
+                "model_config.input_size is \(inputSize) but the dataset has \(dataset.width) "
+                    + "features")
         }
         if let outputSize = network.outputSize, outputSize != outputs {
-            throw TrainError.data("model_config.output_size is \(outputSize) but the network needs \(outputs) "
-                + (task == .classification
-                    ? "outputs, one per class of the dataset's classes" : "output for regression"))
+            throw TrainError.data(
+                "model_config.output_size is \(outputSize) but the network needs \(outputs) "
+                    + (task == .classification
+                        ? "outputs, one per class of the dataset's classes" : "output for regression"))
         }
-        for (what, size) in [("the dataset's \(dataset.width) features", dataset.width),
-                             ("the dataset's \(outputs) classes", outputs)] where size > config.caps.maxLayerSize {
-            throw TrainError.config("a layer for \(what) exceeds this node's cap of \(config.caps.maxLayerSize) "
-                + "units (TRAIN_MAX_LAYER_SIZE)")
+        for (what, size) in [
+            ("the dataset's \(dataset.width) features", dataset.width),
+            ("the dataset's \(outputs) classes", outputs),
+        ] where size > config.caps.maxLayerSize {
+            throw TrainError.config(
+                "a layer for \(what) exceeds this node's cap of \(config.caps.maxLayerSize) "
+                    + "units (TRAIN_MAX_LAYER_SIZE)")
         }
         let sizes = [dataset.width] + network.hidden + [outputs]
         guard let count = NetworkShape.parameterCount(sizes: sizes), count <= config.caps.maxParameters else {
-            throw TrainError.config("a \(sizes.map(String.init).joined(separator: "-")) network has more than "
-                + "\(config.caps.maxParameters) parameters, this node's cap (TRAIN_MAX_PARAMETERS); ask for smaller "
-                + "hidden layers or raise TRAIN_MAX_PARAMETERS")
+            throw TrainError.config(
+                "a \(sizes.map(String.init).joined(separator: "-")) network has more than "
+                    + "\(config.caps.maxParameters) parameters, this node's cap (TRAIN_MAX_PARAMETERS); ask for smaller "
+                    + "hidden layers or raise TRAIN_MAX_PARAMETERS")
         }
         try checkEpochSamples(settings, rows: training.count)
         let shape = NetworkShape(inputs: dataset.width, hidden: network.hidden, outputs: outputs, task: task)
@@ -297,8 +323,9 @@ struct Fit {
         let start: NeuralNetwork
         if let global = config.globalModel {
             if let given = NeuralNetwork.inferShape(from: global.weights, task: task), given.inputs != dataset.width {
-                throw TrainError.data("the global model takes \(given.inputs) features but the dataset has "
-                    + "\(dataset.width)")
+                throw TrainError.data(
+                    "the global model takes \(given.inputs) features but the dataset has "
+                        + "\(dataset.width)")
             }
             start = try NeuralNetwork(shape: shape, weights: global.weights, source: "global_model")
         } else {
@@ -311,9 +338,11 @@ struct Fit {
         }
         let trainingTargets = try targets(training)
         let optimizer = settings.optimizer
-        log.info("training", "training neural_network \(shape) on \(training.count) rows "
-            + "(\(dataset.count - training.count) held out): \(settings.epochs) epochs, batch \(settings.batchSize), "
-            + "\(optimizer.kind.rawValue) learning rate \(NumberFormat.shortest(optimizer.learningRate))",
+        log.info(
+            "training",
+            "training neural_network \(shape) on \(training.count) rows "
+                + "(\(dataset.count - training.count) held out): \(settings.epochs) epochs, batch \(settings.batchSize), "
+                + "\(optimizer.kind.rawValue) learning rate \(NumberFormat.shortest(optimizer.learningRate))",
             ["architecture": .string(shape.description), "rows": .int(training.count)])
         var model = start
         let history = try model.train(
@@ -322,9 +351,10 @@ struct Fit {
         let (weights, delta, report) = privatise(local: model.weights(), start: start.weights())
         if report != nil { model = try NeuralNetwork(shape: shape, weights: weights, source: "the private update") }
         let trainingMetrics = model.evaluate(training.features, rows: training.count, targets: trainingTargets)
-        let validationMetrics = try validation.map { data in
-            model.evaluate(data.features, rows: data.count, targets: try targets(data))
-        } ?? trainingMetrics
+        let validationMetrics =
+            try validation.map { data in
+                model.evaluate(data.features, rows: data.count, targets: try targets(data))
+            } ?? trainingMetrics
         return FitResult(
             task: task, weights: weights, gradients: delta, validation: validationMetrics, training: trainingMetrics,
             history: history, trainingExtra: ["epochs": .int(settings.epochs)],
@@ -340,17 +370,21 @@ struct Fit {
     private func fitLinear(_ dataset: Dataset, training: Dataset, validation: Dataset?) throws -> FitResult {
         let settings = config.training!
         if let inputSize = config.linear?.inputSize, inputSize != dataset.width {
-            throw TrainError.data("model_config.input_size is \(inputSize) but the dataset has \(dataset.width) "
-                + "features")
+            throw TrainError.data(
+                "model_config.input_size is \(inputSize) but the dataset has \(dataset.width) "
+                    + "features")
         }
         try checkEpochSamples(settings, rows: training.count)
-        let start = try config.globalModel.map { global throws(TrainError) in
-            try LinearRegression(weights: global.weights, inputs: dataset.width, source: "global_model")
-        } ?? LinearRegression.initial(inputs: dataset.width)
+        let start =
+            try config.globalModel.map { global throws(TrainError) in
+                try LinearRegression(weights: global.weights, inputs: dataset.width, source: "global_model")
+            } ?? LinearRegression.initial(inputs: dataset.width)
         let optimizer = settings.optimizer
-        log.info("training", "training linear_regression on \(training.count) rows × \(dataset.width) features "
-            + "(\(dataset.count - training.count) held out): \(settings.epochs) epochs, batch \(settings.batchSize), "
-            + "\(optimizer.kind.rawValue) learning rate \(NumberFormat.shortest(optimizer.learningRate))",
+        log.info(
+            "training",
+            "training linear_regression on \(training.count) rows × \(dataset.width) features "
+                + "(\(dataset.count - training.count) held out): \(settings.epochs) epochs, batch \(settings.batchSize), "
+                + "\(optimizer.kind.rawValue) learning rate \(NumberFormat.shortest(optimizer.learningRate))",
             ["rows": .int(training.count)])
         var model = start
         let history = try model.train(
@@ -378,14 +412,17 @@ struct Fit {
     /// of trees means nothing and would double the document.
     private func fitForest(_ dataset: Dataset, training: Dataset, validation: Dataset?) throws -> FitResult {
         guard dataset.task == .classification else {
-            throw TrainError.data("random_forest is a classifier but the dataset's labels are continuous (its task "
-                + "is regression); use linear_regression or neural_network for regression labels")
+            throw TrainError.data(
+                "random_forest is a classifier but the dataset's labels are continuous (its task "
+                    + "is regression); use linear_regression or neural_network for regression labels")
         }
         let forestConfig = try ForestConfig(
             config.forestSection!, classes: dataset.classes, featureCount: dataset.width, seed: config.seed,
             caps: config.caps)
-        log.info("training", "training random_forest on \(training.count) rows × \(dataset.width) features "
-            + "(\(dataset.count - training.count) held out)", ["rows": .int(training.count)])
+        log.info(
+            "training",
+            "training random_forest on \(training.count) rows × \(dataset.width) features "
+                + "(\(dataset.count - training.count) held out)", ["rows": .int(training.count)])
         try Interruption.check()
         let forest = try RandomForest.fit(training, config: forestConfig, log: log, control: control)
         try Interruption.check()

@@ -15,8 +15,9 @@ struct LinearRegression: Sendable, Equatable {
     /// From a weight map: exactly `weights` [F] and `bias` [1].
     init(weights map: [String: [Double]], inputs: Int, source: String) throws(TrainError) {
         guard let weights = map["weights"], let bias = map["bias"] else {
-            throw TrainError.config("\(source) needs 'weights' and 'bias' tensors for a linear regression "
-                + "(it holds: \(map.keys.sorted().joined(separator: ", ")))")
+            throw TrainError.config(
+                "\(source) needs 'weights' and 'bias' tensors for a linear regression "
+                    + "(it holds: \(map.keys.sorted().joined(separator: ", ")))")
         }
         guard weights.count == inputs else {
             throw TrainError.data("\(source) has \(weights.count) weights but the dataset has \(inputs) features")
@@ -92,7 +93,8 @@ extension LinearRegression {
         let width = weights.count
         let scaling = Standardisation(features, rows: rows, width: width)
         let target = Standardisation(targets, rows: rows, width: 1)
-        let yMean = target.means[0], yScale = target.scales[0]
+        let yMean = target.means[0]
+        let yScale = target.scales[0]
         var z = [Double](repeating: 0, count: rows * width)
         for row in 0..<rows {
             for f in 0..<width {
@@ -118,7 +120,8 @@ extension LinearRegression {
         for epoch in 1...settings.epochs {
             Shuffle.rows(&order, &random)
             var epochLoss = 0.0
-            var start = 0, batch = 0
+            var start = 0
+            var batch = 0
             while start < rows {
                 try control.check(epoch: epoch, epochs: settings.epochs)
                 batch += 1
@@ -127,7 +130,8 @@ extension LinearRegression {
                 z.withUnsafeBufferPointer { z in
                     theta.withUnsafeMutableBufferPointer { theta in
                         gradient.withUnsafeMutableBufferPointer { gradient in
-                            let t = theta.baseAddress!, g = gradient.baseAddress!
+                            let t = theta.baseAddress!
+                            let g = gradient.baseAddress!
                             g.update(repeating: 0, count: width + 1)
                             for i in 0..<count {
                                 let row = order[start + i]
@@ -151,8 +155,9 @@ extension LinearRegression {
             }
             let mean = epochLoss / Double(rows) * yScale * yScale
             history.append(mean)
-            log?.debug("epoch", "epoch \(epoch)/\(settings.epochs): training MSE \(mean)",
-                       ["epoch": .int(epoch), "loss": .double(mean)])
+            log?.debug(
+                "epoch", "epoch \(epoch)/\(settings.epochs): training MSE \(mean)",
+                ["epoch": .int(epoch), "loss": .double(mean)])
         }
         var folded = yMean + yScale * theta[width]
         for f in 0..<width {

@@ -18,8 +18,9 @@ struct LoadedModel {
 
     init(_ document: ModelDocument, dataset: Dataset, source: String) throws {
         guard let type = document.modelType else {
-            throw TrainError.data("\(source) does not say which model it holds and its tensors "
-                + "(\(document.weights.keys.sorted().joined(separator: ", "))) match none of \(ModelType.names)")
+            throw TrainError.data(
+                "\(source) does not say which model it holds and its tensors "
+                    + "(\(document.weights.keys.sorted().joined(separator: ", "))) match none of \(ModelType.names)")
         }
         labelNames = document.labelNames ?? dataset.labelNames
         switch type {
@@ -38,8 +39,9 @@ struct LoadedModel {
                 throw TrainError.data("\(source) holds layer tensors whose lengths do not form a network")
             }
             guard shape.inputs == dataset.width else {
-                throw TrainError.data("the model in \(source) takes \(shape.inputs) features but the dataset has "
-                    + "\(dataset.width)")
+                throw TrainError.data(
+                    "the model in \(source) takes \(shape.inputs) features but the dataset has "
+                        + "\(dataset.width)")
             }
             let network: NeuralNetwork
             do { network = try NeuralNetwork(shape: shape, weights: document.weights, source: source) } catch {
@@ -49,8 +51,9 @@ struct LoadedModel {
             self.task = task
             classes = task == .classification ? (document.classes ?? dataset.classes) : []
             if task == .classification, classes.count != shape.outputs {
-                throw TrainError.data("the model in \(source) has \(shape.outputs) outputs but \(classes.count) "
-                    + "classes are known for it")
+                throw TrainError.data(
+                    "the model in \(source) has \(shape.outputs) outputs but \(classes.count) "
+                        + "classes are known for it")
             }
         case .linearRegression:
             do {
@@ -62,8 +65,9 @@ struct LoadedModel {
             classes = []
         case .randomForest:
             guard let forestMetadata = document.metadata["forest"] else {
-                throw TrainError.data("\(source) holds a random forest but no metadata.forest to rebuild its trees "
-                    + "from; use a model update or aggregate written by prty-train")
+                throw TrainError.data(
+                    "\(source) holds a random forest but no metadata.forest to rebuild its trees "
+                        + "from; use a model update or aggregate written by prty-train")
             }
             let forest = try RandomForest(metadata: forestMetadata)
             family = .forest(forest)

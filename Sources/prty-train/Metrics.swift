@@ -38,7 +38,8 @@ struct Metrics: Sendable, Equatable {
         var mean = 0.0
         for value in targets { mean += value }
         mean /= Double(rows)
-        var residual = 0.0, total = 0.0
+        var residual = 0.0
+        var total = 0.0
         for row in 0..<rows {
             let error = predictions[row] - targets[row]
             residual += error * error
@@ -62,8 +63,9 @@ enum ClassIndex {
         result.reserveCapacity(labels.count)
         for (row, label) in labels.enumerated() {
             guard let index = lookup[label] else {
-                throw TrainError.data("label \(NumberFormat.shortest(label)) of row \(row) is not among \(what) "
-                    + "classes [\(classes.map(NumberFormat.shortest).joined(separator: ", "))]")
+                throw TrainError.data(
+                    "label \(NumberFormat.shortest(label)) of row \(row) is not among \(what) "
+                        + "classes [\(classes.map(NumberFormat.shortest).joined(separator: ", "))]")
             }
             result.append(index)
         }

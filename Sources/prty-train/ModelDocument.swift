@@ -51,7 +51,8 @@ struct ModelDocument: Sendable {
         guard case .object(let object) = json else {
             throw role.error("\(source) must be a JSON object (a model update or an aggregate), got \(json.typeName)")
         }
-        let isAggregate = object["aggregated_model"] != nil || object["participant_count"] != nil
+        let isAggregate =
+            object["aggregated_model"] != nil || object["participant_count"] != nil
             || object["global_metrics"] != nil
         kind = isAggregate ? .aggregate : .update
         var weights = try Self.tensors(object["weights"], "\(source) weights", role: role) ?? [:]
@@ -59,8 +60,9 @@ struct ModelDocument: Sendable {
             weights = try Self.tensors(object["aggregated_model"], "\(source) aggregated_model", role: role) ?? [:]
         }
         guard !weights.isEmpty else {
-            throw role.error("\(source) holds no weights: expected a model update or an aggregate with a "
-                + "'weights' map of name → numbers")
+            throw role.error(
+                "\(source) holds no weights: expected a model update or an aggregate with a "
+                    + "'weights' map of name → numbers")
         }
         self.weights = weights
         gradients = try Self.tensors(object["gradients"], "\(source) gradients", role: role)
@@ -73,8 +75,9 @@ struct ModelDocument: Sendable {
             metadata = [:]
         }
         if let format = metadata["format"], format.stringValue != ModelUpdate.format {
-            throw role.error("\(source) is in format \(format.serialized()); this prty-train reads "
-                + "\"\(ModelUpdate.format)\"")
+            throw role.error(
+                "\(source) is in format \(format.serialized()); this prty-train reads "
+                    + "\"\(ModelUpdate.format)\"")
         }
         func number(_ value: JSON?, _ name: String) throws(TrainError) -> Double? {
             guard let value, !value.isNull else { return nil }

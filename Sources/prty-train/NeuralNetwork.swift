@@ -56,8 +56,10 @@ struct NetworkShape: Sendable, Equatable, CustomStringConvertible {
 
     /// `metadata.architecture`.
     var architecture: JSON {
-        ["inputs": .int(inputs), "hidden_sizes": .ints(hidden), "outputs": .int(outputs), "activation": "relu",
-         "task": .string(task.rawValue)]
+        [
+            "inputs": .int(inputs), "hidden_sizes": .ints(hidden), "outputs": .int(outputs), "activation": "relu",
+            "task": .string(task.rawValue),
+        ]
     }
 }
 
@@ -97,12 +99,14 @@ struct NeuralNetwork: Sendable, Equatable {
         let tensors = shape.tensors
         for (name, offset, count) in tensors {
             guard let values = weights[name] else {
-                throw TrainError.config("\(source) has no '\(name)' tensor, which a \(shape) network needs "
-                    + "(it holds: \(weights.keys.sorted().joined(separator: ", ")))")
+                throw TrainError.config(
+                    "\(source) has no '\(name)' tensor, which a \(shape) network needs "
+                        + "(it holds: \(weights.keys.sorted().joined(separator: ", ")))")
             }
             guard values.count == count else {
-                throw TrainError.config("\(source) '\(name)' has \(values.count) values; a \(shape) network "
-                    + "needs \(count)")
+                throw TrainError.config(
+                    "\(source) '\(name)' has \(values.count) values; a \(shape) network "
+                        + "needs \(count)")
             }
             parameters.replaceSubrange(offset..<offset + count, with: values)
         }
@@ -119,9 +123,11 @@ struct NeuralNetwork: Sendable, Equatable {
         var widths: [Int] = []
         while let bias = weights["layer_\(widths.count)_bias"] { widths.append(bias.count) }
         guard let first = widths.first, first > 0, let inputs = weights["layer_0_weights"]?.count,
-            inputs % first == 0, inputs > 0 else { return nil }
-        return NetworkShape(inputs: inputs / first, hidden: Array(widths.dropLast()), outputs: widths.last!,
-                            task: task)
+            inputs % first == 0, inputs > 0
+        else { return nil }
+        return NetworkShape(
+            inputs: inputs / first, hidden: Array(widths.dropLast()), outputs: widths.last!,
+            task: task)
     }
 
     /// name → flat values, as the model update carries them.
@@ -143,8 +149,9 @@ struct NeuralNetwork: Sendable, Equatable {
                     var start = 0
                     while start < rows {
                         let count = min(block, rows - start)
-                        buffers.activations[0].update(from: features.baseAddress! + start * shape.inputs,
-                                                      count: count * shape.inputs)
+                        buffers.activations[0].update(
+                            from: features.baseAddress! + start * shape.inputs,
+                            count: count * shape.inputs)
                         Self.forward(shape, parameters.baseAddress!, buffers, rows: count)
                         let out = buffers.activations[shape.layerCount]
                         if shape.task == .classification { Self.softmax(out, rows: count, classes: shape.outputs) }
@@ -179,10 +186,12 @@ struct NeuralNetwork: Sendable, Equatable {
         _ shape: NetworkShape, _ parameters: UnsafePointer<Double>, _ buffers: LayerBuffers, rows: Int
     ) {
         for l in 0..<shape.layerCount {
-            let k = shape.sizes[l], n = shape.sizes[l + 1]
-            Dense.forward(buffers.activations[l], rows: rows, inputs: k,
-                          weights: parameters + shape.weightOffset(l), bias: parameters + shape.biasOffset(l),
-                          outputs: n, into: buffers.activations[l + 1], scratch: buffers.scratch)
+            let k = shape.sizes[l]
+            let n = shape.sizes[l + 1]
+            Dense.forward(
+                buffers.activations[l], rows: rows, inputs: k,
+                weights: parameters + shape.weightOffset(l), bias: parameters + shape.biasOffset(l),
+                outputs: n, into: buffers.activations[l + 1], scratch: buffers.scratch)
             if l < shape.layerCount - 1 { Dense.relu(buffers.activations[l + 1], count: rows * n) }
         }
     }
@@ -280,11 +289,13 @@ extension NeuralNetwork {
                 let count = min(batchSize, rows - start)
                 let loss = parameters.withUnsafeMutableBufferPointer { parameters in
                     gradient.withUnsafeMutableBufferPointer { gradient in
-                        let p = parameters.baseAddress!, g = gradient.baseAddress!
+                        let p = parameters.baseAddress!
+                        let g = gradient.baseAddress!
                         let loss = order.withUnsafeBufferPointer { order in
-                            Self.batchGradient(shape, UnsafePointer(p), into: g, buffers, features: features,
-                                               rows: UnsafeBufferPointer(rebasing: order[start..<start + count]),
-                                               targets: targets)
+                            Self.batchGradient(
+                                shape, UnsafePointer(p), into: g, buffers, features: features,
+                                rows: UnsafeBufferPointer(rebasing: order[start..<start + count]),
+                                targets: targets)
                         }
                         if loss.isFinite { optimizer.step(p, g, count: shape.parameterCount) }
                         return loss
@@ -298,8 +309,9 @@ extension NeuralNetwork {
             }
             let mean = epochLoss / Double(rows)
             history.append(mean)
-            log?.debug("epoch", "epoch \(epoch)/\(settings.epochs): training loss \(mean)",
-                       ["epoch": .int(epoch), "loss": .double(mean)])
+            log?.debug(
+                "epoch", "epoch \(epoch)/\(settings.epochs): training loss \(mean)",
+                ["epoch": .int(epoch), "loss": .double(mean)])
         }
         guard parameters.allSatisfy(\.isFinite) else {
             throw TrainError.diverged(epoch: settings.epochs, batch: 0, learningRate: settings.optimizer.learningRate)
@@ -314,7 +326,10 @@ extension NeuralNetwork {
         _ shape: NetworkShape, _ p: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>,
         _ buffers: LayerBuffers, features: [Double], rows: UnsafeBufferPointer<Int>, targets: Targets
     ) -> Double {
-        let count = rows.count, width = shape.inputs, outputs = shape.outputs, last = shape.layerCount
+        let count = rows.count
+        let width = shape.inputs
+        let outputs = shape.outputs
+        let last = shape.layerCount
         features.withUnsafeBufferPointer { features in
             let x = buffers.activations[0]
             for i in 0..<count {
@@ -332,7 +347,8 @@ extension NeuralNetwork {
             softmax(out, rows: count, classes: outputs)
             for i in 0..<count {
                 let target = classIndices[rows[i]]
-                let probabilities = out + i * outputs, d = delta + i * outputs
+                let probabilities = out + i * outputs
+                let d = delta + i * outputs
                 loss -= Foundation.log(max(probabilities[target], Metrics.probabilityFloor))
                 for k in 0..<outputs { d[k] = probabilities[k] * scale }
                 d[target] -= scale
@@ -354,7 +370,8 @@ extension NeuralNetwork {
         // Backward: gradients of every layer, top down.
         g.update(repeating: 0, count: shape.parameterCount)
         for l in stride(from: last - 1, through: 0, by: -1) {
-            let k = shape.sizes[l], n = shape.sizes[l + 1]
+            let k = shape.sizes[l]
+            let n = shape.sizes[l + 1]
             Dense.accumulateGradients(
                 buffers.activations[l], rows: count, inputs: k, delta: buffers.deltas[l + 1], outputs: n,
                 weightGradient: g + shape.weightOffset(l), biasGradient: g + shape.biasOffset(l),
@@ -377,8 +394,9 @@ extension NeuralNetwork {
         let loss = parameters.withUnsafeBufferPointer { p in
             gradient.withUnsafeMutableBufferPointer { g in
                 order.withUnsafeBufferPointer { order in
-                    Self.batchGradient(shape, p.baseAddress!, into: g.baseAddress!, buffers, features: features,
-                                       rows: order, targets: targets)
+                    Self.batchGradient(
+                        shape, p.baseAddress!, into: g.baseAddress!, buffers, features: features,
+                        rows: order, targets: targets)
                 }
             }
         }

@@ -50,7 +50,8 @@ struct Optimizer {
                 }
             }
         case .adam:
-            let beta1 = OptimizerConfig.beta1, beta2 = OptimizerConfig.beta2
+            let beta1 = OptimizerConfig.beta1
+            let beta2 = OptimizerConfig.beta2
             let correction1 = 1 - pow(beta1, steps)
             let correction2 = 1 - pow(beta2, steps)
             // p -= lr / c1 · m / (√v / √c2 + ε), with the divisions by constants hoisted out of the loop.
@@ -58,7 +59,8 @@ struct Optimizer {
             let inverseRoot2 = 1 / correction2.squareRoot()
             first.withUnsafeMutableBufferPointer { m in
                 second.withUnsafeMutableBufferPointer { v in
-                    let m = m.baseAddress!, v = v.baseAddress!
+                    let m = m.baseAddress!
+                    let v = v.baseAddress!
                     // Two lanes at a time (sqrtpd/divpd); the same arithmetic per element as the scalar tail.
                     var index = 0
                     while index + 2 <= count {
@@ -103,7 +105,9 @@ struct Optimizer {
 
 /// `base` to the power of a whole `exponent`, by repeated squaring (Foundation's `pow` is not needed here).
 private func pow(_ base: Double, _ exponent: Int) -> Double {
-    var result = 1.0, factor = base, power = exponent
+    var result = 1.0
+    var factor = base
+    var power = exponent
     while power > 0 {
         if power & 1 == 1 { result *= factor }
         factor *= factor

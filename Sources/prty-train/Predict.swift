@@ -6,8 +6,9 @@ struct Predict {
     static let command = Command(
         "predict", summary: "predict one value per row of the dataset on stdin",
         options: [
-            Option("model", short: "m", value: .single("FILE"), help: "the model update or aggregate to apply",
-                   completion: .file),
+            Option(
+                "model", short: "m", value: .single("FILE"), help: "the model update or aggregate to apply",
+                completion: .file),
             Option("probabilities", help: "classifiers: print {\"label\", \"probabilities\"} per row"),
         ],
         examples: ["prty-train predict --model global.json < new-rows.json"],

@@ -16,8 +16,10 @@ struct PrivacyConfig: Sendable, Equatable {
 
     var effective: JSON {
         enabled
-            ? ["differential_privacy": true, "l2_norm_clip": .double(l2NormClip),
-               "noise_multiplier": .double(noiseMultiplier)]
+            ? [
+                "differential_privacy": true, "l2_norm_clip": .double(l2NormClip),
+                "noise_multiplier": .double(noiseMultiplier),
+            ]
             : ["differential_privacy": false]
     }
 }

@@ -78,8 +78,9 @@ struct TrainConfig: Sendable {
         }
         let model = try task.section("model_config", known: modelKeys + Self.sharedModelKeys)
         if let declared = try model.string("model_type"), declared != typeName {
-            throw UsageError("model_config.model_type is '\(declared)' but model_type is '\(typeName)'; "
-                + "make them agree")
+            throw UsageError(
+                "model_config.model_type is '\(declared)' but model_type is '\(typeName)'; "
+                    + "make them agree")
         }
         var modelValues = model.values
         modelValues["model_type"] = nil
@@ -97,8 +98,9 @@ struct TrainConfig: Sendable {
         validationFraction = try train.double("validation_fraction", in: Self.validationFractionRange) ?? 0.2
         if modelType != .randomForest {
             for key in ["epochs", "batch_size", "learning_rate"] where !train.has(key) {
-                throw UsageError("training configuration is incomplete: \(key) is required "
-                    + "(train_config needs epochs, batch_size and learning_rate)")
+                throw UsageError(
+                    "training configuration is incomplete: \(key) is required "
+                        + "(train_config needs epochs, batch_size and learning_rate)")
             }
             let epochs = try train.int("epochs", in: 1...Self.maxEpochs)!
             let batchSize = try train.int("batch_size", in: 1...Self.maxBatchSize)!
@@ -108,14 +110,16 @@ struct TrainConfig: Sendable {
             guard rate <= 1 else {
                 throw UsageError("train_config.learning_rate \(shown) is too high; the maximum allowed is 1")
             }
-            let kind = OptimizerConfig.Kind(rawValue: try train.string("optimizer", choices: ["sgd", "adam"]) ?? "sgd")!
+            let kind = OptimizerConfig.Kind(
+                rawValue: try train.string("optimizer", choices: ["sgd", "adam"]) ?? "sgd")!
             let momentum = try train.double("momentum") ?? 0
             guard momentum >= 0, momentum < 1 else {
                 throw UsageError("train_config.momentum must be in [0, 1), got \(NumberFormat.shortest(momentum))")
             }
             if kind == .adam, momentum != 0 {
-                throw UsageError("train_config.momentum applies to optimizer sgd only; Adam keeps its own "
-                    + "moment estimates (remove momentum or use optimizer sgd)")
+                throw UsageError(
+                    "train_config.momentum applies to optimizer sgd only; Adam keeps its own "
+                        + "moment estimates (remove momentum or use optimizer sgd)")
             }
             training = NetworkTraining(
                 epochs: epochs, batchSize: batchSize,
@@ -127,13 +131,15 @@ struct TrainConfig: Sendable {
         let privacySection = try task.section("privacy_config", known: Self.privacyKeys)
         privacy = try Self.privacy(privacySection)
         if try privacySection.bool("secure_aggregation") == true {
-            throw UsageError("privacy_config.secure_aggregation is not supported by prty-train: updates are sent "
-                + "unmasked; set it to false (differential_privacy protects the update itself)")
+            throw UsageError(
+                "privacy_config.secure_aggregation is not supported by prty-train: updates are sent "
+                    + "unmasked; set it to false (differential_privacy protects the update itself)")
         }
         if modelType == .randomForest, privacy.enabled {
-            throw UsageError("differential privacy is not available for random forests: trees are not a vector "
-                + "that clipping and Gaussian noise can protect; set privacy_config.differential_privacy to false "
-                + "or use neural_network or linear_regression")
+            throw UsageError(
+                "differential privacy is not available for random forests: trees are not a vector "
+                    + "that clipping and Gaussian noise can protect; set privacy_config.differential_privacy to false "
+                    + "or use neural_network or linear_regression")
         }
 
         // global_model
@@ -156,32 +162,37 @@ struct TrainConfig: Sendable {
         var hidden: [Int]
         if let value = section.values["hidden_sizes"], !value.isNull {
             guard case .array(let items) = value, !items.isEmpty, items.count <= maxHiddenLayers else {
-                throw UsageError("model_config.hidden_sizes must be a list of 1 to \(maxHiddenLayers) layer sizes, "
-                    + "e.g. [64, 32]; got \(value.serialized())")
+                throw UsageError(
+                    "model_config.hidden_sizes must be a list of 1 to \(maxHiddenLayers) layer sizes, "
+                        + "e.g. [64, 32]; got \(value.serialized())")
             }
             hidden = []
             for (index, item) in items.enumerated() {
                 guard let size = item.intValue, size >= 1 else {
-                    throw UsageError("model_config.hidden_sizes[\(index)] must be a whole number ≥ 1, "
-                        + "got \(item.serialized())")
+                    throw UsageError(
+                        "model_config.hidden_sizes[\(index)] must be a whole number ≥ 1, "
+                            + "got \(item.serialized())")
                 }
                 try checkLayer(size, "model_config.hidden_sizes[\(index)]", caps: caps)
                 hidden.append(size)
             }
             if let single = try section.int("hidden_size", in: 1...Int.max), hidden != [single] {
-                throw UsageError("model_config has hidden_size \(single) and hidden_sizes "
-                    + "\(value.serialized()); give one of them")
+                throw UsageError(
+                    "model_config has hidden_size \(single) and hidden_sizes "
+                        + "\(value.serialized()); give one of them")
             }
         } else if section.has("hidden_size") {
             guard let size = section.values["hidden_size"]?.intValue, size >= 1 else {
-                throw UsageError("model_config.hidden_size must be a whole number ≥ 1, got "
-                    + "\(section.values["hidden_size"]!.serialized())")
+                throw UsageError(
+                    "model_config.hidden_size must be a whole number ≥ 1, got "
+                        + "\(section.values["hidden_size"]!.serialized())")
             }
             try checkLayer(size, "model_config.hidden_size", caps: caps)
             hidden = [size]
         } else {
-            throw UsageError("hidden_size is required in neural network configuration "
-                + "(model_config.hidden_size, or hidden_sizes for several layers)")
+            throw UsageError(
+                "hidden_size is required in neural network configuration "
+                    + "(model_config.hidden_size, or hidden_sizes for several layers)")
         }
         _ = try section.string("activation", choices: ["relu"])
         let task = try section.string("task", choices: ["classification", "regression"]).flatMap(Dataset.Task.init)
@@ -192,8 +203,9 @@ struct TrainConfig: Sendable {
 
     private static func checkLayer(_ size: Int, _ key: String, caps: TrainCaps) throws(UsageError) {
         guard size <= caps.maxLayerSize else {
-            throw UsageError("\(key) is \(size) but this node allows layers of at most \(caps.maxLayerSize) units "
-                + "(TRAIN_MAX_LAYER_SIZE); ask for a smaller layer or raise TRAIN_MAX_LAYER_SIZE")
+            throw UsageError(
+                "\(key) is \(size) but this node allows layers of at most \(caps.maxLayerSize) units "
+                    + "(TRAIN_MAX_LAYER_SIZE); ask for a smaller layer or raise TRAIN_MAX_LAYER_SIZE")
         }
     }
 
@@ -209,12 +221,14 @@ struct TrainConfig: Sendable {
         }
         guard enabled else { return .off }
         guard let clip else {
-            throw UsageError("privacy_config.l2_norm_clip is required when differential_privacy is true "
-                + "(the L2 bound on the update, e.g. 1.0)")
+            throw UsageError(
+                "privacy_config.l2_norm_clip is required when differential_privacy is true "
+                    + "(the L2 bound on the update, e.g. 1.0)")
         }
         guard let noise else {
-            throw UsageError("privacy_config.noise_multiplier is required when differential_privacy is true "
-                + "(σ = noise_multiplier × l2_norm_clip, e.g. 1.1)")
+            throw UsageError(
+                "privacy_config.noise_multiplier is required when differential_privacy is true "
+                    + "(σ = noise_multiplier × l2_norm_clip, e.g. 1.1)")
         }
         return PrivacyConfig(enabled: true, l2NormClip: clip, noiseMultiplier: noise)
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// prty-train through the built binary: documents on stdout, exit statuses and the last stderr line on
 /// failure, a federated round in pipes, SIGTERM between batches.
@@ -15,7 +15,8 @@ struct TrainEndToEndTests {
         var random = SeededRandom(seed: seed)
         var centres: [[Double]] = []
         for _ in 0..<classes { centres.append((0..<width).map { _ in random.nextGaussian() * 3 }) }
-        var features: [JSON] = [], labels: [JSON] = []
+        var features: [JSON] = []
+        var labels: [JSON] = []
         for row in 0..<rows {
             let label = row % classes
             features.append(.doubles((0..<width).map { centres[label][$0] + random.nextGaussian() }))
@@ -28,17 +29,20 @@ struct TrainEndToEndTests {
 
     static func regression(rows: Int, width: Int = 20, seed: UInt64 = 2) -> Data {
         var random = SeededRandom(seed: seed)
-        var features: [JSON] = [], labels: [JSON] = []
+        var features: [JSON] = []
+        var labels: [JSON] = []
         for _ in 0..<rows {
             let x = (0..<width).map { _ in random.nextGaussian() }
             features.append(.doubles(x))
             labels.append(.double(x.enumerated().reduce(0.5) { $0 + Double($1.offset + 1) * $1.element }))
         }
-        return Data(JSON.object(["features": .array(features), "labels": .array(labels), "task": "regression"])
-            .serialized().utf8)
+        return Data(
+            JSON.object(["features": .array(features), "labels": .array(labels), "task": "regression"])
+                .serialized().utf8)
     }
 
-    static let nnTask = #"{"session_id": "e2e", "round_id": "r1", "model_type": "neural_network", "#
+    static let nnTask =
+        #"{"session_id": "e2e", "round_id": "r1", "model_type": "neural_network", "#
         + #""model_config": {"hidden_sizes": [16]}, "#
         + #""train_config": {"epochs": 20, "batch_size": 8, "learning_rate": 0.01, "optimizer": "adam"}}"#
 
@@ -58,12 +62,15 @@ struct TrainEndToEndTests {
         return url
     }
 
-    func expectFailure(_ result: ToolResult, status: Int32, _ prefix: String,
-                       sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectFailure(
+        _ result: ToolResult, status: Int32, _ prefix: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(result.status == status, "exit \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stdout.isEmpty, sourceLocation: sourceLocation)
-        #expect(result.lastErrorLine.hasPrefix("prty-train: \(prefix)"), "\(result.lastErrorLine)",
-                sourceLocation: sourceLocation)
+        #expect(
+            result.lastErrorLine.hasPrefix("prty-train: \(prefix)"), "\(result.lastErrorLine)",
+            sourceLocation: sourceLocation)
     }
 
     @Test func fitIsDeterministicApartFromTiming() throws {
@@ -91,7 +98,8 @@ struct TrainEndToEndTests {
             object["classes"] = [0, 1, 2]
             return Data(JSON.object(object).serialized().utf8)
         }
-        let parts = [part(0..<100), part(100..<200)], test = part(200..<300)
+        let parts = [part(0..<100), part(100..<200)]
+        let test = part(200..<300)
         var updates: [URL] = []
         for (index, data) in parts.enumerated() {
             let result = try runTool("prty-train", ["--task", Self.nnTask], stdin: data)
@@ -112,11 +120,16 @@ struct TrainEndToEndTests {
         try aggregate.stdout.write(to: globalURL)
 
         // Round 2 starts from the global model, given inside the task and as a flag.
-        let round2 = Self.nnTask.replacingOccurrences(of: #""round_id": "r1""#, with: #""round_id": "r2""#)
+        let round2 =
+            Self.nnTask.replacingOccurrences(of: #""round_id": "r1""#, with: #""round_id": "r2""#)
             .dropLast() + #", "global_model": \#(aggregate.stdoutText.trimmingCharacters(in: .newlines))}"#
         let inside = try runTool("prty-train", ["--task", String(round2)], stdin: parts[0])
-        let flag = try runTool("prty-train", ["--task", Self.nnTask.replacingOccurrences(of: "r1", with: "r2"),
-                                              "--global-model", globalURL.path], stdin: parts[0])
+        let flag = try runTool(
+            "prty-train",
+            [
+                "--task", Self.nnTask.replacingOccurrences(of: "r1", with: "r2"),
+                "--global-model", globalURL.path,
+            ], stdin: parts[0])
         #expect(inside.status == 0 && flag.status == 0, "\(inside.stderr) \(flag.stderr)")
         #expect(Self.timeless(try Self.json(inside)) == Self.timeless(try Self.json(flag)))
         #expect(try Self.json(inside)["metadata"]?["start"] == "global_model")
@@ -132,15 +145,17 @@ struct TrainEndToEndTests {
         let lines = prediction.stdoutText.split(separator: "\n")
         #expect(lines.count == 100)
         #expect(lines.allSatisfy { $0.hasPrefix("\"class-") })
-        let withProbabilities = try runTool("prty-train", ["predict", "--model", updates[0].path, "--probabilities"],
-                                            stdin: test)
+        let withProbabilities = try runTool(
+            "prty-train", ["predict", "--model", updates[0].path, "--probabilities"],
+            stdin: test)
         let first = try JSONParser.parse(String(withProbabilities.stdoutText.split(separator: "\n")[0]))
         #expect(first["probabilities"]?.arrayValue?.count == 3)
     }
 
     @Test func linearRegressionRoundTrip() throws {
         let data = Self.regression(rows: 400)
-        let task = #"{"model_type": "linear_regression", "train_config": {"epochs": 30, "batch_size": 16, "#
+        let task =
+            #"{"model_type": "linear_regression", "train_config": {"epochs": 30, "batch_size": 16, "#
             + #""learning_rate": 0.05}}"#
         let fit = try runTool("prty-train", ["--task", task], stdin: data)
         #expect(fit.status == 0, "\(fit.stderr)")
@@ -158,19 +173,31 @@ struct TrainEndToEndTests {
     @Test(arguments: [
         (#"{"model_config": {"hidden_size": 4}}"#, "model_type is required"),
         (#"{"model_type": "svm"}"#, "unsupported model type: svm"),
-        (#"{"model_type": "neural_network", "model_config": {}}"#,
-         "hidden_size is required in neural network configuration"),
-        (#"{"model_type": "neural_network", "model_config": {"hidden_size": 4}, "train_config": {"epochs": 3, "#
-            + #""batch_size": 4}}"#, "training configuration is incomplete: learning_rate is required"),
-        (#"{"model_type": "neural_network", "model_config": {"hidden_size": 4}, "train_config": {"epochs": 3, "#
-            + #""batch_size": 4, "learning_rate": 5}}"#, "train_config.learning_rate 5 is too high"),
-        (#"{"model_type": "neural_network", "model_config": {"hidden_size": 4, "dropout": 1}}"#,
-         "unknown key 'dropout' in model_config; known keys:"),
-        (#"{"model_type": "random_forest", "privacy_config": {"differential_privacy": true, "l2_norm_clip": 1, "#
-            + #""noise_multiplier": 1}}"#, "differential privacy is not available for random forests"),
-        (#"{"model_type": "linear_regression", "train_config": {"epochs": 1, "batch_size": 1, "#
-            + #""learning_rate": 0.1}, "global_model": {"weights": {"weights": [1]}}}"#,
-         "global_model needs 'weights' and 'bias' tensors"),
+        (
+            #"{"model_type": "neural_network", "model_config": {}}"#,
+            "hidden_size is required in neural network configuration"
+        ),
+        (
+            #"{"model_type": "neural_network", "model_config": {"hidden_size": 4}, "train_config": {"epochs": 3, "#
+                + #""batch_size": 4}}"#, "training configuration is incomplete: learning_rate is required"
+        ),
+        (
+            #"{"model_type": "neural_network", "model_config": {"hidden_size": 4}, "train_config": {"epochs": 3, "#
+                + #""batch_size": 4, "learning_rate": 5}}"#, "train_config.learning_rate 5 is too high"
+        ),
+        (
+            #"{"model_type": "neural_network", "model_config": {"hidden_size": 4, "dropout": 1}}"#,
+            "unknown key 'dropout' in model_config; known keys:"
+        ),
+        (
+            #"{"model_type": "random_forest", "privacy_config": {"differential_privacy": true, "l2_norm_clip": 1, "#
+                + #""noise_multiplier": 1}}"#, "differential privacy is not available for random forests"
+        ),
+        (
+            #"{"model_type": "linear_regression", "train_config": {"epochs": 1, "batch_size": 1, "#
+                + #""learning_rate": 0.1}, "global_model": {"weights": {"weights": [1]}}}"#,
+            "global_model needs 'weights' and 'bias' tensors"
+        ),
         ("{not json", "task: malformed JSON at line 1, column 2"),
         (#"{"type": "command", "id": "t", "config": {}}"#, "the task is of type 'command', not federated_learning"),
     ])
@@ -181,55 +208,72 @@ struct TrainEndToEndTests {
 
     @Test func invalidFlagsAreExit64() throws {
         expectFailure(try runTool("prty-train", ["--epochs", "0"]), status: 64, "--epochs expects an integer")
-        expectFailure(try runTool("prty-train", ["--task", Self.nnTask, "--deadline", "soon"]), status: 64,
-                      "--deadline expects a positive duration")
+        expectFailure(
+            try runTool("prty-train", ["--task", Self.nnTask, "--deadline", "soon"]), status: 64,
+            "--deadline expects a positive duration")
         expectFailure(try runTool("prty-train", ["evaluate"]), status: 64, "evaluate needs --model FILE")
-        expectFailure(try runTool("prty-train", ["aggregate"], stdin: Data()), status: 64,
-                      "aggregate needs at least one model update")
+        expectFailure(
+            try runTool("prty-train", ["aggregate"], stdin: Data()), status: 64,
+            "aggregate needs at least one model update")
         expectFailure(try runTool("prty-train", ["--task", "/no/such/task.json"]), status: 64, "no task file at")
     }
 
     @Test func dataThatDoesNotFitIsExit65() throws {
         let empty = Data(#"{"features": [], "labels": []}"#.utf8)
-        expectFailure(try runTool("prty-train", ["--task", Self.nnTask], stdin: empty), status: 65,
-                      "the dataset has no rows")
-        expectFailure(try runTool("prty-train", ["--task", Self.nnTask], stdin: Data("{\"features\": [[1,".utf8)),
-                      status: 65, "malformed JSON")
-        let classification = Self.nnTask.replacingOccurrences(of: #""hidden_sizes": [16]"#,
-                                                              with: #""hidden_sizes": [16], "task": "classification""#)
-        expectFailure(try runTool("prty-train", ["--task", classification], stdin: Self.regression(rows: 20)),
-                      status: 65, "model_config.task is classification but the dataset's labels are continuous")
-        let sized = Self.nnTask.replacingOccurrences(of: #""hidden_sizes": [16]"#,
-                                                     with: #""hidden_sizes": [16], "input_size": 7"#)
-        expectFailure(try runTool("prty-train", ["--task", sized], stdin: Self.blobs(rows: 20)), status: 65,
-                      "model_config.input_size is 7 but the dataset has 4 features")
-        expectFailure(try runTool("prty-train", ["--task", #"{"model_type": "random_forest"}"#],
-                                  stdin: Self.regression(rows: 20)),
-                      status: 65, "random_forest is a classifier")
+        expectFailure(
+            try runTool("prty-train", ["--task", Self.nnTask], stdin: empty), status: 65,
+            "the dataset has no rows")
+        expectFailure(
+            try runTool("prty-train", ["--task", Self.nnTask], stdin: Data("{\"features\": [[1,".utf8)),
+            status: 65, "malformed JSON")
+        let classification = Self.nnTask.replacingOccurrences(
+            of: #""hidden_sizes": [16]"#,
+            with: #""hidden_sizes": [16], "task": "classification""#)
+        expectFailure(
+            try runTool("prty-train", ["--task", classification], stdin: Self.regression(rows: 20)),
+            status: 65, "model_config.task is classification but the dataset's labels are continuous")
+        let sized = Self.nnTask.replacingOccurrences(
+            of: #""hidden_sizes": [16]"#,
+            with: #""hidden_sizes": [16], "input_size": 7"#)
+        expectFailure(
+            try runTool("prty-train", ["--task", sized], stdin: Self.blobs(rows: 20)), status: 65,
+            "model_config.input_size is 7 but the dataset has 4 features")
+        expectFailure(
+            try runTool(
+                "prty-train", ["--task", #"{"model_type": "random_forest"}"#],
+                stdin: Self.regression(rows: 20)),
+            status: 65, "random_forest is a classifier")
     }
 
     @Test func modelFilesThatAreMissingOrWrong() throws {
-        expectFailure(try runTool("prty-train", ["evaluate", "--model", "/no/such/model.json"],
-                                  stdin: Self.blobs(rows: 5)), status: 66, "no such file")
+        expectFailure(
+            try runTool(
+                "prty-train", ["evaluate", "--model", "/no/such/model.json"],
+                stdin: Self.blobs(rows: 5)), status: 66, "no such file")
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let bad = dir.appendingPathComponent("bad.json")
         try Data(#"{"weights": {"layer_0_weights": [1, 2], "layer_0_bias": [0]}}"#.utf8).write(to: bad)
-        expectFailure(try runTool("prty-train", ["predict", "--model", bad.path], stdin: Self.blobs(rows: 5)),
-                      status: 65, "the model in \(bad.path) takes 2 features but the dataset has 4")
+        expectFailure(
+            try runTool("prty-train", ["predict", "--model", bad.path], stdin: Self.blobs(rows: 5)),
+            status: 65, "the model in \(bad.path) takes 2 features but the dataset has 4")
         let one = try runTool("prty-train", ["--task", Self.nnTask], stdin: Self.blobs(rows: 40))
-        let linearTask = #"{"model_type": "linear_regression", "#
+        let linearTask =
+            #"{"model_type": "linear_regression", "#
             + #""train_config": {"epochs": 1, "batch_size": 4, "learning_rate": 0.1}}"#
         let linear = try runTool("prty-train", ["--task", linearTask], stdin: Self.regression(rows: 20))
-        let a = dir.appendingPathComponent("a.json"), b = dir.appendingPathComponent("b.json")
+        let a = dir.appendingPathComponent("a.json")
+        let b = dir.appendingPathComponent("b.json")
         try one.stdout.write(to: a)
         try linear.stdout.write(to: b)
-        expectFailure(try runTool("prty-train", ["aggregate", a.path, b.path]), status: 65,
-                      "\(b.path) holds a linear regression but \(a.path) a neural network")
+        expectFailure(
+            try runTool("prty-train", ["aggregate", a.path, b.path]), status: 65,
+            "\(b.path) holds a linear regression but \(a.path) a neural network")
     }
 
     @Test func divergenceIsExit1AndNamesTheEpoch() throws {
-        let task = #"{"model_type": "linear_regression", "train_config": {"epochs": 200, "batch_size": 1, "#
+        let task =
+            #"{"model_type": "linear_regression", "train_config": {"epochs": 200, "batch_size": 1, "#
             + #""learning_rate": 1}}"#
         let result = try runTool("prty-train", ["--task", task], stdin: Self.regression(rows: 200))
         expectFailure(result, status: 1, "training diverged at epoch ")
@@ -237,15 +281,20 @@ struct TrainEndToEndTests {
     }
 
     @Test func operatorCapsAndBadSettings() throws {
-        let result = try runTool("prty-train", ["--task", Self.nnTask], stdin: Self.blobs(rows: 40),
-                                 environment: ["TRAIN_MAX_LAYER_SIZE": "8"])
+        let result = try runTool(
+            "prty-train", ["--task", Self.nnTask], stdin: Self.blobs(rows: 40),
+            environment: ["TRAIN_MAX_LAYER_SIZE": "8"])
         expectFailure(result, status: 64, "model_config.hidden_sizes[0] is 16 but this node allows layers of at most 8")
-        expectFailure(try runTool("prty-train", ["--task", Self.nnTask], stdin: Self.blobs(rows: 40),
-                                  environment: ["TRAIN_MAX_EPOCH_SAMPLES": "500"]),
-                      status: 64, "train_config.epochs 20 × 32 training rows exceeds")
-        expectFailure(try runTool("prty-train", ["--task", Self.nnTask], stdin: Self.blobs(rows: 40),
-                                  environment: ["TRAIN_MAX_PARAMETERS": "ten"]),
-                      status: 78, "TRAIN_MAX_PARAMETERS=\"ten\" is not valid")
+        expectFailure(
+            try runTool(
+                "prty-train", ["--task", Self.nnTask], stdin: Self.blobs(rows: 40),
+                environment: ["TRAIN_MAX_EPOCH_SAMPLES": "500"]),
+            status: 64, "train_config.epochs 20 × 32 training rows exceeds")
+        expectFailure(
+            try runTool(
+                "prty-train", ["--task", Self.nnTask], stdin: Self.blobs(rows: 40),
+                environment: ["TRAIN_MAX_PARAMETERS": "ten"]),
+            status: 78, "TRAIN_MAX_PARAMETERS=\"ten\" is not valid")
     }
 
     @Test func deadlineIsExit1() throws {
@@ -264,7 +313,8 @@ struct TrainEndToEndTests {
         process.executableURL = Paths.tool("prty-train")
         process.arguments = ["--task", long]
         process.standardInput = try FileHandle(forReadingFrom: input)
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         let stderr = LockedText()
@@ -275,7 +325,8 @@ struct TrainEndToEndTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let started = Date()
         while !stderr.text.contains("training neural_network"), process.isRunning,
-            Date().timeIntervalSince(started) < 60 {
+            Date().timeIntervalSince(started) < 60
+        {
             usleep(20_000)  // polling the child's stderr, bounded by the deadline above
         }
         #expect(stderr.text.contains("training neural_network"), "training never started")

@@ -1,10 +1,13 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 struct AggregateTests {
-    static func update(_ weights: [String: [Double]], gradients: [String: [Double]]? = nil, size: Int, loss: Double,
-                       accuracy: Double, type: String = "linear_regression") throws -> ModelDocument {
+    static func update(
+        _ weights: [String: [Double]], gradients: [String: [Double]]? = nil, size: Int, loss: Double,
+        accuracy: Double, type: String = "linear_regression"
+    ) throws -> ModelDocument {
         var object: [String: JSON] = [
             "weights": ModelUpdate.tensors(weights), "data_size": .int(size), "loss": .double(loss),
             "accuracy": .double(accuracy), "metadata": ["format": "prty.model/1", "model_type": .string(type)],
@@ -14,10 +17,12 @@ struct AggregateTests {
     }
 
     @Test func fedAvgByHand() throws {
-        let a = try Self.update(["weights": [1, 2], "bias": [3]], gradients: ["weights": [0, 1], "bias": [1]],
-                                size: 1, loss: 0.5, accuracy: 0.9)
-        let b = try Self.update(["weights": [5, -2], "bias": [7]], gradients: ["weights": [4, 1], "bias": [-1]],
-                                size: 3, loss: 0.3, accuracy: 0.7)
+        let a = try Self.update(
+            ["weights": [1, 2], "bias": [3]], gradients: ["weights": [0, 1], "bias": [1]],
+            size: 1, loss: 0.5, accuracy: 0.9)
+        let b = try Self.update(
+            ["weights": [5, -2], "bias": [7]], gradients: ["weights": [4, 1], "bias": [-1]],
+            size: 3, loss: 0.3, accuracy: 0.7)
         let result = try Aggregate.aggregate([(a, "a"), (b, "b")])
         // (1·1 + 3·5) / 4 = 4, (1·2 + 3·−2) / 4 = −1, (1·3 + 3·7) / 4 = 6.
         #expect(result["weights"] == ["weights": [4, -1], "bias": [6]])
@@ -43,8 +48,9 @@ struct AggregateTests {
         #expect(throws: TrainError.data("b weights 'weights' has 3 values but a has 2")) {
             try Aggregate.aggregate([(a, "a"), (longer, "b")])
         }
-        let network = try Self.update(["layer_0_weights": [1], "layer_0_bias": [1]], size: 1, loss: 0, accuracy: 0,
-                                      type: "neural_network")
+        let network = try Self.update(
+            ["layer_0_weights": [1], "layer_0_bias": [1]], size: 1, loss: 0, accuracy: 0,
+            type: "neural_network")
         let mixed = "b holds a neural network but a a linear regression; aggregate one model type at a time"
         #expect(throws: TrainError.data(mixed)) {
             try Aggregate.aggregate([(a, "a"), (network, "b")])

@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 struct FitTests {
@@ -22,16 +23,20 @@ struct FitTests {
         #expect(json["session_id"] == "session-1" && json["round_id"] == "round-1")
         #expect(json["data_size"] == 80)  // 20 % held out
         #expect(json["training_time_ms"]!.intValue! >= 1)
-        #expect(json["weights"]!.objectValue!.keys.sorted()
-            == ["layer_0_bias", "layer_0_weights", "layer_1_bias", "layer_1_weights"])
+        #expect(
+            json["weights"]!.objectValue!.keys.sorted()
+                == ["layer_0_bias", "layer_0_weights", "layer_1_bias", "layer_1_weights"])
         #expect(json["weights"]!["layer_0_weights"]!.arrayValue!.count == 4 * 12)
         #expect(json["gradients"]!["layer_1_weights"]!.arrayValue!.count == 12 * 3)
         let metadata = json["metadata"]!
         #expect(metadata["format"] == "prty.model/1")
         #expect(metadata["model_type"] == "neural_network")
         #expect(metadata["classes"] == [0, 1, 2])
-        #expect(metadata["architecture"] == ["inputs": 4, "hidden_sizes": [12], "outputs": 3, "activation": "relu",
-                                             "task": "classification"])
+        #expect(
+            metadata["architecture"] == [
+                "inputs": 4, "hidden_sizes": [12], "outputs": 3, "activation": "relu",
+                "task": "classification",
+            ])
         #expect(metadata["seed"] == .uint64(Seeds.session(id: "session-1")))
         #expect(metadata["validation"]?["samples"] == 20)
         #expect(metadata["training"]?["samples"] == 80)
@@ -50,7 +55,8 @@ struct FitTests {
 
     @Test func sameInputSameBytesApartFromTiming() throws {
         let data = TrainTestData.blobs(rows: 120, width: 5, classes: 2)
-        let a = try fit(Self.task(), data), b = try fit(Self.task(), data)
+        let a = try fit(Self.task(), data)
+        let b = try fit(Self.task(), data)
         #expect(TrainTestData.timeless(a) == TrainTestData.timeless(b))
         // Another round shuffles differently, from the same start.
         let c = try fit(Self.task(round: "round-2"), data)
@@ -59,8 +65,10 @@ struct FitTests {
 
     @Test func everyParticipantStartsFromTheSameInitialisation() throws {
         let whole = TrainTestData.blobs(rows: 200, width: 4, classes: 3)
-        let first = whole.subset(Array(0..<100)), second = whole.subset(Array(100..<200))
-        let a = try fit(Self.task(), first), b = try fit(Self.task(), second)
+        let first = whole.subset(Array(0..<100))
+        let second = whole.subset(Array(100..<200))
+        let a = try fit(Self.task(), first)
+        let b = try fit(Self.task(), second)
         #expect(a.weights != b.weights)
         let startA = ModelUpdate.difference(a.weights, a.gradients)
         let startB = ModelUpdate.difference(b.weights, b.gradients)
@@ -80,7 +88,8 @@ struct FitTests {
             for (index, value) in values.enumerated() { #expect(abs(value - round1.weights[name]![index]) < 1e-12) }
         }
         // A global model of another shape is refused before training, naming the tensor.
-        let other = #"{"session_id": "s", "round_id": "r", "model_type": "neural_network", "#
+        let other =
+            #"{"session_id": "s", "round_id": "r", "model_type": "neural_network", "#
             + #""model_config": {"hidden_sizes": [7]}, "train_config": {"epochs": 1, "batch_size": 8, "#
             + #""learning_rate": 0.01}, "global_model": \#(aggregate.serialized())}"#
         #expect(throws: TrainError.config("global_model 'layer_0_weights' has 48 values; a 4-7-3 network needs 28")) {
@@ -97,8 +106,9 @@ struct FitTests {
 
     @Test func linearRegressionUpdate() throws {
         let data = TrainTestData.linear(rows: 500, coefficients: [2, -1, 0.5], intercept: 4)
-        let update = try fit(#"{"model_type": "linear_regression", "model_config": {"input_size": 3}, "#
-            + #""train_config": {"epochs": 100, "batch_size": 16, "learning_rate": 0.05}}"#, data)
+        let update = try fit(
+            #"{"model_type": "linear_regression", "model_config": {"input_size": 3}, "#
+                + #""train_config": {"epochs": 100, "batch_size": 16, "learning_rate": 0.05}}"#, data)
         #expect(update.weights.keys.sorted() == ["bias", "weights"])
         #expect(abs(update.weights["weights"]![0] - 2) < 1e-6 && abs(update.weights["bias"]![0] - 4) < 1e-3)
         #expect(update.accuracy > 0.999999)  // R² on the held-out rows
@@ -109,16 +119,19 @@ struct FitTests {
 
     @Test func dataThatDoesNotFitTheTaskIsExit65() throws {
         let regression = TrainTestData.linear(rows: 50, coefficients: [1, 2], intercept: 0)
-        let classify = #"{"model_type": "neural_network", "#
+        let classify =
+            #"{"model_type": "neural_network", "#
             + #""model_config": {"hidden_size": 4, "task": "classification"}, "#
             + #""train_config": {"epochs": 1, "batch_size": 4, "learning_rate": 0.1}}"#
         #expect(throws: TrainError.self) { try fit(classify, regression) }
         do { _ = try fit(classify, regression) } catch let error as TrainError {
             #expect(error.exitStatus == .dataError)
-            #expect(error.description.hasPrefix(
-                "model_config.task is classification but the dataset's labels are continuous"))
+            #expect(
+                error.description.hasPrefix(
+                    "model_config.task is classification but the dataset's labels are continuous"))
         }
-        let sized = #"{"model_type": "neural_network", "model_config": {"hidden_size": 4, "input_size": 3}, "#
+        let sized =
+            #"{"model_type": "neural_network", "model_config": {"hidden_size": 4, "input_size": 3}, "#
             + #""train_config": {"epochs": 1, "batch_size": 4, "learning_rate": 0.1}}"#
         #expect(throws: TrainError.data("model_config.input_size is 3 but the dataset has 2 features")) {
             try fit(sized, regression)

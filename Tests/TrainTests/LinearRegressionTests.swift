@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 struct LinearRegressionTests {
@@ -11,8 +12,9 @@ struct LinearRegressionTests {
         let coefficients = [3.0, -2.0, 0.5, 0.01]
         let data = TrainTestData.linear(rows: 1000, coefficients: coefficients, intercept: 7)
         var model = LinearRegression.initial(inputs: 4)
-        let history = try model.train(features: data.features, rows: data.count, targets: data.labels,
-                                      settings: Self.sgd, control: .unlimited)
+        let history = try model.train(
+            features: data.features, rows: data.count, targets: data.labels,
+            settings: Self.sgd, control: .unlimited)
         for (learned, truth) in zip(model.weights, coefficients) {
             #expect(abs(learned - truth) < 1e-6 * max(1, abs(truth)) + 1e-6, "\(model.weights)")
         }
@@ -27,8 +29,9 @@ struct LinearRegressionTests {
         var settings = Self.sgd
         settings.epochs = 50
         settings.optimizer = OptimizerConfig(kind: .sgd, learningRate: 0.01, momentum: 0.9)
-        _ = try model.train(features: data.features, rows: data.count, targets: data.labels, settings: settings,
-                            control: .unlimited)
+        _ = try model.train(
+            features: data.features, rows: data.count, targets: data.labels, settings: settings,
+            control: .unlimited)
         #expect(abs(model.weights[0] - 1.5) < 0.01)
         #expect(abs(model.weights[2] + 1) < 0.02)
     }
@@ -39,8 +42,9 @@ struct LinearRegressionTests {
         var model = exact
         var settings = Self.sgd
         settings.epochs = 3
-        _ = try model.train(features: data.features, rows: data.count, targets: data.labels, settings: settings,
-                            control: .unlimited)
+        _ = try model.train(
+            features: data.features, rows: data.count, targets: data.labels, settings: settings,
+            control: .unlimited)
         // Starting at the optimum, gradients are ~0 and the model stays there (folding in and out is exact
         // up to rounding).
         #expect(abs(model.weights[0] - 2) < 1e-9 && abs(model.weights[1] - 1) < 1e-9 && abs(model.bias) < 1e-6)
@@ -60,8 +64,9 @@ struct LinearRegressionTests {
         var data = TrainTestData.linear(rows: 100, coefficients: [2, 0], intercept: 1)
         for row in 0..<100 { data.features[row * 2 + 1] = 5 }
         var model = LinearRegression.initial(inputs: 2)
-        _ = try model.train(features: data.features, rows: 100, targets: data.labels, settings: Self.sgd,
-                            control: .unlimited)
+        _ = try model.train(
+            features: data.features, rows: 100, targets: data.labels, settings: Self.sgd,
+            control: .unlimited)
         #expect(model.weights.allSatisfy(\.isFinite) && model.bias.isFinite)
         #expect(abs(model.weights[0] - 2) < 1e-6)
     }

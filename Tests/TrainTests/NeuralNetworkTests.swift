@@ -1,12 +1,14 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 struct NeuralNetworkTests {
     /// A network with small random biases too, so no ReLU sits exactly on its kink.
     static func network(_ sizes: [Int], task: Dataset.Task, seed: UInt64) -> NeuralNetwork {
-        let shape = NetworkShape(inputs: sizes[0], hidden: Array(sizes.dropFirst().dropLast()),
-                                 outputs: sizes.last!, task: task)
+        let shape = NetworkShape(
+            inputs: sizes[0], hidden: Array(sizes.dropFirst().dropLast()),
+            outputs: sizes.last!, task: task)
         var network = NeuralNetwork.initial(shape, seed: seed)
         var random = SeededRandom(seed: seed ^ 0xABCD)
         for l in 0..<shape.layerCount {
@@ -26,7 +28,8 @@ struct NeuralNetworkTests {
         let rows = 7
         var random = SeededRandom(seed: 99)
         let features = (0..<(rows * sizes[0])).map { _ in random.nextGaussian() }
-        let targets: NeuralNetwork.Targets = task == .classification
+        let targets: NeuralNetwork.Targets =
+            task == .classification
             ? .classes((0..<rows).map { $0 % sizes.last! })
             : .values((0..<rows).map { _ in random.nextGaussian() * 2 })
         let (loss, gradient) = network.lossAndGradient(features: features, rows: rows, targets: targets)
@@ -34,11 +37,13 @@ struct NeuralNetworkTests {
         let h = 1e-6
         var worst = 0.0
         for index in network.parameters.indices {
-            var plus = network, minus = network
+            var plus = network
+            var minus = network
             plus.parameters[index] += h
             minus.parameters[index] -= h
-            let numeric = (plus.lossAndGradient(features: features, rows: rows, targets: targets).loss
-                - minus.lossAndGradient(features: features, rows: rows, targets: targets).loss) / (2 * h)
+            let numeric =
+                (plus.lossAndGradient(features: features, rows: rows, targets: targets).loss
+                    - minus.lossAndGradient(features: features, rows: rows, targets: targets).loss) / (2 * h)
             let error = abs(numeric - gradient[index]) / max(1e-4, abs(numeric) + abs(gradient[index]))
             worst = max(worst, error)
         }
@@ -56,7 +61,8 @@ struct NeuralNetworkTests {
 
     @Test func initialisationDependsOnlyOnShapeAndSeed() {
         let shape = NetworkShape(inputs: 20, hidden: [128], outputs: 3, task: .classification)
-        let a = NeuralNetwork.initial(shape, seed: 42), b = NeuralNetwork.initial(shape, seed: 42)
+        let a = NeuralNetwork.initial(shape, seed: 42)
+        let b = NeuralNetwork.initial(shape, seed: 42)
         #expect(a == b)
         #expect(a != NeuralNetwork.initial(shape, seed: 43))
         // PyTorch's Kaiming-uniform default: U(±1/√fan-in) for weights and biases, so variance 1 / (3 fan-in).
@@ -64,7 +70,8 @@ struct NeuralNetworkTests {
         let variance = weights.reduce(0) { $0 + $1 * $1 } / Double(weights.count)
         #expect(abs(variance - 1.0 / 60) < 0.002)
         #expect(weights.allSatisfy { abs($0) <= 1 / 20.0.squareRoot() })
-        let outputWeights = a.weights()["layer_1_weights"]!, outputBias = a.weights()["layer_1_bias"]!
+        let outputWeights = a.weights()["layer_1_weights"]!
+        let outputBias = a.weights()["layer_1_bias"]!
         #expect(outputWeights.count == 128 * 3)
         #expect((outputWeights + outputBias).allSatisfy { abs($0) <= 1 / 128.0.squareRoot() })
         #expect(Set(a.weights()["layer_0_bias"]!).count == 128)  // biases are drawn too, not zero
@@ -73,8 +80,11 @@ struct NeuralNetworkTests {
     @Test func weightMapRoundTripsAndNamesFollowTheDesign() throws {
         let network = Self.network([4, 8, 5, 3], task: .classification, seed: 5)
         let map = network.weights()
-        #expect(map.keys.sorted() == ["layer_0_bias", "layer_0_weights", "layer_1_bias", "layer_1_weights",
-                                      "layer_2_bias", "layer_2_weights"])
+        #expect(
+            map.keys.sorted() == [
+                "layer_0_bias", "layer_0_weights", "layer_1_bias", "layer_1_weights",
+                "layer_2_bias", "layer_2_weights",
+            ])
         #expect(map["layer_0_weights"]!.count == 32)
         // Row-major [inputs][outputs]: element (input 1, output 2) of layer 0 sits at 1 × 8 + 2.
         #expect(map["layer_0_weights"]![1 * 8 + 2] == network.parameters[network.shape.weightOffset(0) + 10])
@@ -110,8 +120,9 @@ struct NeuralNetworkTests {
             optimizer: OptimizerConfig(
                 kind: kind, learningRate: kind == .adam ? 0.01 : 0.05, momentum: kind == .sgd ? 0.9 : 0),
             shuffleSeed: 5)
-        let history = try network.train(features: data.features, rows: 300, targets: targets, settings: settings,
-                                        control: .unlimited)
+        let history = try network.train(
+            features: data.features, rows: 300, targets: targets, settings: settings,
+            control: .unlimited)
         #expect(history.count == 30)
         #expect(history.last! < history.first!)
         #expect(network.evaluate(data.features, rows: 300, targets: targets).accuracy > 0.97)
@@ -140,8 +151,9 @@ struct NeuralNetworkTests {
             epochs: 50, batchSize: 4, optimizer: OptimizerConfig(kind: .sgd, learningRate: 1, momentum: 0),
             shuffleSeed: 1)
         #expect {
-            _ = try network.train(features: data.features, rows: 64, targets: .values(data.labels),
-                                  settings: settings, control: .unlimited)
+            _ = try network.train(
+                features: data.features, rows: 64, targets: .values(data.labels),
+                settings: settings, control: .unlimited)
         } throws: { error in
             guard case .diverged(let epoch, _, let rate) = error as? TrainError else { return false }
             return epoch >= 1 && rate == 1 && "\(error)".contains("lower train_config.learning_rate")

@@ -1,13 +1,15 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 struct PrivacyTests {
     @Test func clippingBoundsTheDeltaNorm() {
         var delta: [String: [Double]] = ["a": [3, 0], "b": [4]]  // norm 5
         var generator = SeededRandom(seed: 1)
-        let report = Privacy.apply(to: &delta, config: PrivacyConfig(enabled: true, l2NormClip: 1, noiseMultiplier: 0),
-                                   noise: &generator)
+        let report = Privacy.apply(
+            to: &delta, config: PrivacyConfig(enabled: true, l2NormClip: 1, noiseMultiplier: 0),
+            noise: &generator)
         #expect(report == PrivacyReport(noiseScale: 0, clippingApplied: true))
         #expect(abs(Privacy.norm(delta) - 1) < 1e-12)
         #expect(abs(delta["a"]![0] - 0.6) < 1e-12 && abs(delta["b"]![0] - 0.8) < 1e-12)
@@ -33,8 +35,9 @@ struct PrivacyTests {
 
     @Test func fitClipsTheUpdateAndDrawsFreshNoise() throws {
         let data = TrainTestData.blobs(rows: 100, width: 4, classes: 3)
-        let clipOnly = FitTests.task(extra: #", "privacy_config": {"differential_privacy": true, "#
-            + #""l2_norm_clip": 0.01, "noise_multiplier": 0}"#)
+        let clipOnly = FitTests.task(
+            extra: #", "privacy_config": {"differential_privacy": true, "#
+                + #""l2_norm_clip": 0.01, "noise_multiplier": 0}"#)
         let update = try Fit(config: try TrainTestData.config(clipOnly), log: TrainTestData.log).fit(data)
         #expect(Privacy.norm(update.gradients) <= 0.01 + 1e-12)
         #expect(update.json["privacy_metrics"] == ["noise_scale": 0, "clipping_applied": true, "epsilon_used": nil])
@@ -44,8 +47,9 @@ struct PrivacyTests {
         for (name, values) in ModelUpdate.difference(update.weights, update.gradients) {
             for (index, value) in values.enumerated() { #expect(abs(value - start[name]![index]) < 1e-12) }
         }
-        let noisy = FitTests.task(extra: #", "privacy_config": {"differential_privacy": true, "l2_norm_clip": 1, "#
-            + #""noise_multiplier": 1}"#)
+        let noisy = FitTests.task(
+            extra: #", "privacy_config": {"differential_privacy": true, "l2_norm_clip": 1, "#
+                + #""noise_multiplier": 1}"#)
         let config = try TrainTestData.config(noisy)
         let a = try Fit(config: config, log: TrainTestData.log).fit(data)
         let b = try Fit(config: config, log: TrainTestData.log).fit(data)

@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 struct TrainCommandTests {
@@ -13,9 +14,11 @@ struct TrainCommandTests {
 
     @Test func flagsOverrideSingleFields() throws {
         let outcome = try Arguments.parse(
-            ["--task", "{}", "--model-type", "neural_network", "--hidden-sizes", "16, 8", "--epochs", "3",
-             "--batch-size", "4", "--learning-rate", "0.5", "--optimizer", "adam", "--seed", "18446744073709551615",
-             "--validation-fraction", "0.1"],
+            [
+                "--task", "{}", "--model-type", "neural_network", "--hidden-sizes", "16, 8", "--epochs", "3",
+                "--batch-size", "4", "--learning-rate", "0.5", "--optimizer", "adam", "--seed", "18446744073709551615",
+                "--validation-fraction", "0.1",
+            ],
             for: Train.command)
         guard case .run(let arguments) = outcome else {
             Issue.record("expected a run")

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+
 @testable import prty_train
 
 /// Small synthetic datasets for the tests, drawn from a seed so every run sees the same numbers.
@@ -9,14 +10,16 @@ enum TrainTestData {
         var random = SeededRandom(seed: seed)
         var centres: [[Double]] = []
         for _ in 0..<classes { centres.append((0..<width).map { _ in random.nextGaussian() * 3 }) }
-        var features: [Double] = [], labels: [Double] = []
+        var features: [Double] = []
+        var labels: [Double] = []
         for row in 0..<rows {
             let label = row % classes
             for f in 0..<width { features.append(centres[label][f] + random.nextGaussian()) }
             labels.append(Double(label))
         }
-        return Dataset(features: features, width: width, labels: labels, task: .classification,
-                       classes: (0..<classes).map(Double.init))
+        return Dataset(
+            features: features, width: width, labels: labels, task: .classification,
+            classes: (0..<classes).map(Double.init))
     }
 
     /// y = Σ coefficients·x + intercept (+ noise), features on very different scales.
@@ -25,7 +28,8 @@ enum TrainTestData {
     {
         var random = SeededRandom(seed: seed)
         let scales = [1000.0, 0.01, 2.0, 50.0, 1.0, 0.5]
-        var features: [Double] = [], labels: [Double] = []
+        var features: [Double] = []
+        var labels: [Double] = []
         for _ in 0..<rows {
             var y = intercept
             for (f, coefficient) in coefficients.enumerated() {

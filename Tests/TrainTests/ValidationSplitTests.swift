@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_train
 
 struct ValidationSplitTests {
@@ -22,8 +23,10 @@ struct ValidationSplitTests {
 
 struct ShuffleTests {
     @Test func sameOrderAsTheSharedShuffle() {
-        var a = SeededRandom(seed: 77), b = SeededRandom(seed: 77)
-        var mine = Array(0..<1000), shared = Array(0..<1000)
+        var a = SeededRandom(seed: 77)
+        var b = SeededRandom(seed: 77)
+        var mine = Array(0..<1000)
+        var shared = Array(0..<1000)
         for _ in 0..<3 {
             Shuffle.rows(&mine, &a)
             b.shuffle(&shared)
