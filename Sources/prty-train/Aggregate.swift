@@ -33,7 +33,7 @@ struct Aggregate {
         } else {
             for path in paths { inputs.append((try ModelDocument.load(path: path), path)) }
         }
-        Tool.writeStdout(try Self.aggregate(inputs).serialized() + "\n")
+        Tool.writeStdout(DocumentWriter.bytes(try Self.members(inputs)))
     }
 
     /// NDJSON (one update per line); a single pretty-printed document is accepted too.
@@ -56,7 +56,21 @@ struct Aggregate {
         return result
     }
 
+    /// The aggregate as a `JSON` value (tests, and reading it back as a global model).
     static func aggregate(_ inputs: [(document: ModelDocument, source: String)]) throws -> JSON {
+        .object(
+            try members(inputs).mapValues { member in
+                switch member {
+                case .json(let value): value
+                case .tensors(let map): ModelUpdate.tensors(map)
+                }
+            })
+    }
+
+    /// The aggregate's members, tensors still as numbers for `DocumentWriter`.
+    static func members(_ inputs: [(document: ModelDocument, source: String)]) throws
+        -> [String: DocumentWriter.Member]
+    {
         guard let (first, firstSource) = inputs.first else {
             throw UsageError("aggregate needs at least one model update: give files, or NDJSON on stdin")
         }
@@ -140,13 +154,13 @@ struct Aggregate {
         }
 
         return [
-            "method": .string(method),
-            "aggregated_model": ModelUpdate.tensors(weights),
-            "weights": ModelUpdate.tensors(weights),
-            "gradients": ModelUpdate.tensors(gradients),
-            "global_metrics": globalMetrics(inputs.map(\.document), sizes: sizes),
-            "participant_count": .int(inputs.map(\.document.participantCount).reduce(0, +)),
-            "metadata": .object(metadata),
+            "method": .json(.string(method)),
+            "aggregated_model": .tensors(weights),
+            "weights": .tensors(weights),
+            "gradients": .tensors(gradients),
+            "global_metrics": .json(globalMetrics(inputs.map(\.document), sizes: sizes)),
+            "participant_count": .json(.int(inputs.map(\.document.participantCount).reduce(0, +))),
+            "metadata": .json(.object(metadata)),
         ]
     }
 

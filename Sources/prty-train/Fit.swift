@@ -80,7 +80,7 @@ struct Fit {
         let bytes = try Input.standardInput(what: "a dataset")
         let dataset = try DatasetReader.read(bytes)
         let update = try fit(dataset)
-        Tool.writeStdout(update.json.serialized() + "\n")
+        Tool.writeStdout(update.bytes)
     }
 
     /// Single fields from flags, written into the task config so they pass the same checks.
@@ -183,7 +183,7 @@ struct Fit {
         if let names = dataset.featureNames { metadata["feature_names"] = .strings(names) }
         metadata["seed"] = .uint64(config.seed)
         metadata["start"] = .string(config.globalModel == nil ? "initialisation" : "global_model")
-        var trainingMetrics = result.training.json.objectValue!
+        var trainingMetrics = result.training?.json.objectValue ?? [:]
         trainingMetrics["samples"] = .int(training.count)
         if let history = result.history, history.count <= 1000, history.allSatisfy(\.isFinite) {
             trainingMetrics["epoch_loss"] = .doubles(history)
@@ -226,7 +226,9 @@ struct Fit {
         var weights: [String: [Double]]
         var gradients: [String: [Double]]
         var validation: Metrics
-        var training: Metrics
+        /// On the training rows; nil for a forest with a held-out slice (its out-of-bag score says more, and
+        /// scoring every training row through every tree would cost a good share of the fit).
+        var training: Metrics?
         var history: [Double]?
         var trainingExtra: [String: JSON]?
         var effectiveModel: JSON
@@ -431,13 +433,13 @@ struct Fit {
                 probabilities: forest.predictProbabilities(data), classCount: forest.classes.count,
                 targets: try ClassIndex.indices(of: data.labels, classes: forest.classes, what: "the forest's"))
         }
-        let trainingMetrics = try metrics(training)
+        let trainingMetrics = validation == nil ? try metrics(training) : nil
         var extra: [String: JSON] = ["trees": .int(forestTreeCount(forest))]
         if let oob = forest.oobScore, oob.isFinite { extra["oob_score"] = .double(oob) }
         return FitResult(
             task: .classification, weights: forest.weights(),
             gradients: ["feature_importance": forest.featureImportance],
-            validation: try validation.map(metrics) ?? trainingMetrics, training: trainingMetrics, history: nil,
+            validation: try validation.map(metrics) ?? trainingMetrics!, training: trainingMetrics, history: nil,
             trainingExtra: extra, effectiveModel: forestConfig.effective,
             metadata: ["forest": forest.metadata(), "feature_importance": .doubles(forest.featureImportance)],
             privacy: nil)

@@ -22,23 +22,38 @@ struct ModelUpdate: Sendable {
     /// The server stores training metrics only when `training_time_ms` > 0, so a very fast fit reports 1.
     var trainingMilliseconds: Int { max(1, Int((trainingSeconds * 1000).rounded(.up))) }
 
-    var json: JSON {
-        var object: [String: JSON] = [
-            "session_id": .string(sessionID),
-            "round_id": .string(roundID),
-            "runner_id": "",  // the runner fills in its device id
-            "weights": Self.tensors(weights),
-            "gradients": Self.tensors(gradients),
-            "update_type": "delta",
-            "data_size": .int(dataSize),
-            "loss": .double(loss),
-            "accuracy": .double(accuracy),
-            "training_time_ms": .int(trainingMilliseconds),
-            "training_time": .double((trainingSeconds * 1000).rounded() / 1000),  // seconds
-            "metadata": .object(metadata),
+    /// The members of the document; the tensors stay as numbers until they are written.
+    var members: [String: DocumentWriter.Member] {
+        var object: [String: DocumentWriter.Member] = [
+            "session_id": .json(.string(sessionID)),
+            "round_id": .json(.string(roundID)),
+            "runner_id": .json(""),  // the runner fills in its device id
+            "weights": .tensors(weights),
+            "gradients": .tensors(gradients),
+            "update_type": .json("delta"),
+            "data_size": .json(.int(dataSize)),
+            "loss": .json(.double(loss)),
+            "accuracy": .json(.double(accuracy)),
+            "training_time_ms": .json(.int(trainingMilliseconds)),
+            "training_time": .json(.double((trainingSeconds * 1000).rounded() / 1000)),  // seconds
+            "metadata": .json(.object(metadata)),
         ]
-        if let privacy { object["privacy_metrics"] = privacy.json }
-        return .object(object)
+        if let privacy { object["privacy_metrics"] = .json(privacy.json) }
+        return object
+    }
+
+    /// The document as one line of JSON, newline-terminated.
+    var bytes: [UInt8] { DocumentWriter.bytes(members) }
+
+    /// The document as a `JSON` value (tests, and an update read back as a global model).
+    var json: JSON {
+        .object(
+            members.mapValues { member in
+                switch member {
+                case .json(let value): value
+                case .tensors(let map): Self.tensors(map)
+                }
+            })
     }
 
     static func tensors(_ map: [String: [Double]]) -> JSON { .object(map.mapValues(JSON.doubles)) }

@@ -70,3 +70,26 @@ struct AggregateTests {
         #expect(throws: TrainError.self) { try Aggregate.readStream(Array((line + "\n{oops\n").utf8)) }
     }
 }
+
+struct DocumentWriterTests {
+    @Test func bytesAreExactlyTheJSONSerialization() throws {
+        let weights: [String: [Double]] = [
+            "b": [0.1, -2, 1e-300, 123456789.125, .leastNonzeroMagnitude, 1.7976931348623157e308, -0.0, 3],
+            "a": [], "c": [1, 2.5],
+        ]
+        let members: [String: DocumentWriter.Member] = [
+            "weights": .tensors(weights), "name": .json("x\"y"), "n": .json(3), "meta": .json(["k": [1, 2]]),
+        ]
+        let json: JSON = [
+            "weights": ModelUpdate.tensors(weights), "name": "x\"y", "n": 3, "meta": ["k": [1, 2]],
+        ]
+        #expect(DocumentWriter.bytes(members) == Array((json.serialized() + "\n").utf8))
+        #expect(try JSONParser.parse(DocumentWriter.bytes(members)) == json)
+    }
+
+    @Test func anUpdateWritesWhatItsJSONSays() throws {
+        let data = TrainTestData.blobs(rows: 50, width: 3, classes: 2)
+        let update = try Fit(config: try TrainTestData.config(FitTests.task()), log: TrainTestData.log).fit(data)
+        #expect(update.bytes == Array((update.json.serialized() + "\n").utf8))
+    }
+}
