@@ -434,7 +434,7 @@ struct Fit {
                 targets: try ClassIndex.indices(of: data.labels, classes: forest.classes, what: "the forest's"))
         }
         let trainingMetrics = validation == nil ? try metrics(training) : nil
-        var extra: [String: JSON] = ["trees": .int(forestTreeCount(forest))]
+        var extra: [String: JSON] = ["trees": .int(forest.trees.count)]
         if let oob = forest.oobScore, oob.isFinite { extra["oob_score"] = .double(oob) }
         return FitResult(
             task: .classification, weights: forest.weights(),
@@ -443,10 +443,6 @@ struct Fit {
             trainingExtra: extra, effectiveModel: forestConfig.effective,
             metadata: ["forest": forest.metadata(), "feature_importance": .doubles(forest.featureImportance)],
             privacy: nil)
-    }
-
-    private func forestTreeCount(_ forest: RandomForest) -> Int {
-        forest.trees.count
     }
 
     static func round(_ value: Double) -> String { NumberFormat.shortest((value * 10_000).rounded() / 10_000) }
