@@ -207,7 +207,8 @@ struct Fit {
         log.info(
             "trained",
             "trained on \(training.count) rows in \(Self.round(seconds)) s: "
-                + "validation \(metric) \(Self.round(result.validation.accuracy)), "
+                + "\(split.validation.isEmpty ? "training" : "held-out") \(metric) "
+                + "\(Self.round(result.validation.accuracy)), "
                 + "loss \(Self.round(result.validation.loss))",
             [
                 "rows": .int(training.count), "accuracy": .double(result.validation.accuracy),
