@@ -48,12 +48,7 @@ public final class GatewayDouble: Sendable {
 
     public var origin: String { "http://127.0.0.1:\(port)" }
 
-    public static var python: URL {
-        if let path = ProcessInfo.processInfo.environment["PRTY_PYTHON"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        return Paths.root.appendingPathComponent(".venv/bin/python")
-    }
+    public static var python: URL { PeerLaunch.python }
 
     public static var script: URL { Paths.root.appendingPathComponent("Tests/TestSupport/peers/trustless_gw.py") }
 
@@ -77,30 +72,14 @@ public final class GatewayDouble: Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
 
-        // The first stdout line announces the port and the CIDs.
-        let line = Mutex<Data?>(nil)
-        let announced = DispatchSemaphore(value: 0)
-        let reader = output.fileHandleForReading
-        DispatchQueue.global().async {
-            var buffer = Data()
-            while true {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    line.withLock { $0 = buffer[..<newline] }
-                    break
-                }
-            }
-            announced.signal()
-        }
         let fail = { (why: String) -> StartError in
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
             let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             return StartError(description: "the gateway double \(why)\n\(stderr)")
         }
-        guard announced.wait(timeout: .now() + timeout) == .success, let text = line.withLock({ $0 }) else {
+        // The first stdout line announces the port and the CIDs.
+        guard let text = PeerLaunch.firstLine(of: output.fileHandleForReading, timeout: timeout) else {
             throw fail("did not announce its port within \(timeout) s")
         }
         let announcement: Announcement

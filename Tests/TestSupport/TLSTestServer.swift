@@ -28,10 +28,7 @@ public final class TLSTestServer: Sendable {
 
     /// Makes the certificate, starts the peer and waits (at most `timeout` seconds) for it to announce its port.
     public init(timeout: TimeInterval = 30) throws {
-        let environment = ProcessInfo.processInfo.environment
-        let python =
-            environment["PRTY_PYTHON"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? Paths.root.appendingPathComponent(".venv/bin/python")
+        let python = PeerLaunch.python
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw StartError(description: "no Python at \(python.path): run 'make deps' or set PRTY_PYTHON")
         }
@@ -66,24 +63,8 @@ public final class TLSTestServer: Sendable {
         try process.run()
         self.process = Mutex(process)
 
-        let line = Mutex<Data?>(nil)
-        let announced = DispatchSemaphore(value: 0)
-        let reader = output.fileHandleForReading
-        Thread {
-            var buffer = Data()
-            while true {
-                let chunk = reader.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    line.withLock { $0 = buffer[..<newline] }
-                    break
-                }
-            }
-            announced.signal()
-        }.start()
         struct Announcement: Decodable { let port: Int }
-        guard announced.wait(timeout: .now() + timeout) == .success, let text = line.withLock({ $0 }),
+        guard let text = PeerLaunch.firstLine(of: output.fileHandleForReading, timeout: timeout),
             let announcement = try? JSONDecoder().decode(Announcement.self, from: text)
         else {
             port = 0
