@@ -49,6 +49,9 @@ demo: deps build ## run a whole federated-learning round on the embedded dataset
 bench: deps build ## benchmarks side by side with the reference tools; writes bench/results.json
 	@[ -x $(VENV_BENCH)/bin/python ] || $(PYTHON) -m venv $(VENV_BENCH)
 	@$(VENV_BENCH)/bin/pip install -q --disable-pip-version-check -r bench/requirements.txt
+	@# PyTorch CPU only where a local wheel provides it (never the multi-GB CUDA build); else its column is skipped.
+	@$(VENV_BENCH)/bin/pip install -q --disable-pip-version-check 'torch==2.13.0+cpu' 2>/dev/null \
+		|| echo "bench: torch==2.13.0+cpu is not available here; the PyTorch column will be skipped"
 	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) $(VENV_BENCH)/bin/python bench/run.py
 
 install: build ## install the tools and completions under PREFIX (default /usr/local)

@@ -28,14 +28,6 @@ TREES = 100
 GOAL_RATIO = 0.5
 
 
-def _write_dataset(path, features, labels):
-    """A plain JSON dataset ({"features", "labels"}); prty-train infers task and classes from it."""
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w") as out:
-        json.dump({"features": features.tolist(), "labels": [int(v) for v in labels]}, out)
-    os.replace(tmp, path)
-
-
 def _datasets(ctx):
     """(name, X_train, X_test, y_train, y_test, train path, test path) for both sets, cached in bench/data."""
     from sklearn.datasets import load_digits, make_classification
@@ -55,8 +47,8 @@ def _datasets(ctx):
         test_path = ctx.data_dir / f"forest-{name}-test.json"
         if not train_path.exists() or not test_path.exists():
             ctx.log(f"writing {train_path.name} and {test_path.name}")
-            _write_dataset(train_path, x_train, y_train)
-            _write_dataset(test_path, x_test, y_test)
+            ctx.write_dataset(train_path, x_train, y_train)
+            ctx.write_dataset(test_path, x_test, y_test)
         out.append((label, x_train, x_test, y_train, y_test, train_path, test_path))
     return out
 

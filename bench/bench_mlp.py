@@ -33,13 +33,6 @@ LEARNING_RATE = 0.001
 GOAL_RATIO = 1.0
 
 
-def _write_dataset(path, features, labels):
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w") as out:
-        json.dump({"features": features.tolist(), "labels": [int(v) for v in labels]}, out)
-    os.replace(tmp, path)
-
-
 def _data(ctx):
     from sklearn.datasets import make_classification
     from sklearn.model_selection import train_test_split
@@ -52,8 +45,8 @@ def _data(ctx):
     test_path = ctx.data_dir / f"mlp-{samples}x20-test.json"
     if not train_path.exists() or not test_path.exists():
         ctx.log(f"writing {train_path.name} and {test_path.name}")
-        _write_dataset(train_path, x_train, y_train)
-        _write_dataset(test_path, x_test, y_test)
+        ctx.write_dataset(train_path, x_train, y_train)
+        ctx.write_dataset(test_path, x_test, y_test)
     return samples, x_train, x_test, y_train, y_test, train_path, test_path
 
 

@@ -55,6 +55,13 @@ class Context:
             raise FileNotFoundError(f"{path} is not built (run `make build`, or set PRTY_BIN_DIR)")
         return str(path)
 
+    def write_dataset(self, path, features, labels):
+        """Writes a plain JSON dataset ({"features", "labels"}; prty infers task and classes) atomically."""
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w") as out:
+            json.dump({"features": features.tolist(), "labels": [int(v) for v in labels]}, out)
+        os.replace(tmp, path)
+
     def log(self, message):
         prefix = f"[{self.module}] " if self.module else ""
         print(f"bench: {prefix}{message}", file=sys.stderr, flush=True)
