@@ -82,6 +82,8 @@ struct DeviceIDTests {
         defer { try? FileManager.default.removeItem(atPath: home) }
         try "file".write(toFile: home + "/.parity", atomically: true, encoding: .utf8)  // a file where the dir goes
         let machine = try machineID("m\n", in: home)
-        #expect(throws: ConfigError.self) { try DeviceID.resolve(settings: Settings(), home: home, machineIDPath: machine) }
+        #expect(throws: ConfigError.self) {
+            try DeviceID.resolve(settings: Settings(), home: home, machineIDPath: machine)
+        }
     }
 }
