@@ -31,6 +31,12 @@ enum Amount {
         return value
     }
 
+    /// Checks an amount's form (digits, sign, zero) before the token's decimals are known.
+    static func check(_ text: String) throws(WalletError) {
+        let fraction = text.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.count ?? 0
+        _ = try parse(text, decimals: fraction)
+    }
+
     /// `value` base units as a decimal string with at most `decimals` fraction digits, trailing zeros removed.
     static func format(_ value: UInt256, decimals: Int) -> String {
         var digits = value.description

@@ -25,7 +25,7 @@ struct Stake {
         guard let text = invocation.arguments.value("amount") else {
             throw UsageError("stake needs --amount with a positive number of tokens, e.g. --amount 10.5")
         }
-        _ = try Amount.parse(text, decimals: 77)  // syntax, sign and zero now; precision once decimals are known
+        try Amount.check(text)  // form, sign and zero now; precision once the token's decimals are known
         amountText = text
         dryRun = invocation.arguments.flag("dry-run")
         context = try WalletContext(invocation)

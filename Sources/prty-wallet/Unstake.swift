@@ -23,7 +23,7 @@ struct Unstake {
         guard let text = invocation.arguments.value("amount") else {
             throw UsageError("unstake needs --amount with a positive number of tokens, e.g. --amount 2")
         }
-        _ = try Amount.parse(text, decimals: 77)
+        try Amount.check(text)
         amountText = text
         dryRun = invocation.arguments.flag("dry-run")
         context = try WalletContext(invocation)
