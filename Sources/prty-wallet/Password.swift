@@ -21,7 +21,7 @@ struct PasswordSource: Sendable {
             if file == "-" {
                 data = FileHandle.standardInput.readDataToEndOfFile()
             } else {
-                data = FileManager.default.contents(atPath: file)
+                data = Self.contents(of: file)
             }
             guard let data else {
                 throw .password("cannot read the password file \(file); check the path (--password-file or PRTY_PASSWORD_FILE)")
@@ -37,6 +37,17 @@ struct PasswordSource: Sendable {
             guard first == second else { throw .password("the two passwords differ; nothing was written") }
         }
         return first
+    }
+
+    /// A file's bytes (empty for an empty file or /dev/null); nil when it cannot be opened or read.
+    private static func contents(of path: String) -> Data? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        do {
+            return try handle.readToEnd() ?? Data()
+        } catch {
+            return nil
+        }
     }
 
     /// Reads one line from /dev/tty with echo off (termios), restoring the terminal afterwards.
