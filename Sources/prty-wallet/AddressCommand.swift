@@ -36,7 +36,8 @@ struct AddressCommand {
         } else {
             if let mode = KeyFile.looseMode(path) {
                 context.log.warning(
-                    "loose_permissions", "\(path) has mode \(mode): other users can read it; run 'chmod 600 \(path)' "
+                    "loose_permissions",
+                    "\(path) has mode \(mode): other users can read it; run 'chmod 600 \(path)' "
                         + "(commands that use the key refuse it until then)")
             }
             address = try context.address()

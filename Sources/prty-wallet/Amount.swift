@@ -22,7 +22,8 @@ enum Amount {
                 "'\(text)' has more fraction digits than the token's \(decimals) decimals; "
                     + "the smallest amount is \(format(UInt256(1), decimals: decimals))")
         }
-        let digits = String(whole) + String(fraction.prefix(decimals))
+        let digits =
+            String(whole) + String(fraction.prefix(decimals))
             + String(repeating: "0", count: max(0, decimals - fraction.count))
         guard let value = UInt256(decimal: digits.isEmpty ? "0" : digits) else {
             throw .amount("the amount '\(text)' is too large")

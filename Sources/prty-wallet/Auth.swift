@@ -7,8 +7,12 @@ struct Auth {
     static let command = Command(
         "auth", summary: "import the private key into an encrypted keystore (Web3 Secret Storage v3, scrypt)",
         options: [
-            Option("private-key", short: "k", value: .single("HEX"), help: "the key as 64 hex digits (0x allowed); prefer --private-key-file"),
-            Option("private-key-file", value: .single("FILE"), help: "read the key from FILE ('-': stdin)", completion: .file),
+            Option(
+                "private-key", short: "k", value: .single("HEX"),
+                help: "the key as 64 hex digits (0x allowed); prefer --private-key-file"),
+            Option(
+                "private-key-file", value: .single("FILE"), help: "read the key from FILE ('-': stdin)",
+                completion: .file),
             Option("migrate", help: "encrypt the original runner's plaintext keystore in place (a backup is kept)"),
             Option("force", help: "replace an existing keystore (the old file is kept as a backup)"),
             WalletOptions.keystore, WalletOptions.prtyPasswordFile,
@@ -77,7 +81,8 @@ struct Auth {
         if source != .migrate, let existing, !force {
             switch existing {
             case .encrypted(let keystore):
-                throw WalletError.keystoreExists(path: path, address: keystore.address?.checksummed ?? "an unknown address")
+                throw WalletError.keystoreExists(
+                    path: path, address: keystore.address?.checksummed ?? "an unknown address")
             case .plaintext: throw WalletError.plaintextKeystore(path: path)
             }
         }
@@ -90,10 +95,12 @@ struct Auth {
         if let backup = try KeyFile.write(document, to: path) {
             let what = source == .migrate ? "the plaintext original" : "the previous key file"
             context.log.warning(
-                "backup_kept", "\(what) is kept at \(backup); delete it (shred -u) once you have checked the new keystore",
+                "backup_kept",
+                "\(what) is kept at \(backup); delete it (shred -u) once you have checked the new keystore",
                 ["backup": .string(backup)])
         }
-        context.log.info("authenticated", "wallet \(key.address) saved in \(path)", ["address": .string(key.address.checksummed)])
+        context.log.info(
+            "authenticated", "wallet \(key.address) saved in \(path)", ["address": .string(key.address.checksummed)])
         writeDocument(address: key.address, path: path)
     }
 
@@ -123,19 +130,22 @@ struct Auth {
         if hex.hasPrefix("0x") || hex.hasPrefix("0X") { hex.removeFirst(2) }
         guard hex.utf8.count == 64 else {
             throw .badPrivateKey(
-                "the private key from \(source) must be 64 hex digits (32 bytes, 0x optional), got \(hex.utf8.count) characters")
+                "the private key from \(source) must be 64 hex digits (32 bytes, 0x optional), got \(hex.utf8.count) characters"
+            )
         }
         guard let bytes = Hex.decode(hex) else {
             throw .badPrivateKey("the private key from \(source) holds characters that are not hex digits")
         }
         guard let key = PrivateKey(bytes) else {
-            throw .badPrivateKey("the private key from \(source) is not a valid secp256k1 key (zero or not below the curve order)")
+            throw .badPrivateKey(
+                "the private key from \(source) is not a valid secp256k1 key (zero or not below the curve order)")
         }
         return key
     }
 
     static func readKeyFile(_ path: String) throws(WalletError) -> String {
-        let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
+        let data =
+            path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
         guard let data else { throw .file(path: path, detail: "cannot read the private key file") }
         guard data.count <= 4096 else { throw .badPrivateKey("\(path) is too large to be a private key file") }
         return String(decoding: data, as: UTF8.self)

@@ -29,8 +29,10 @@ struct Balance {
         let decimals = try await token.decimals()
         let symbol = try await token.symbol()
         if !config.expectedSymbol.isEmpty && symbol != config.expectedSymbol {
-            context.log.warning("symbol_mismatch", "the token at \(config.token) reports symbol '\(symbol)', not "
-                + "BLOCKCHAIN_TOKEN_SYMBOL '\(config.expectedSymbol)'")
+            context.log.warning(
+                "symbol_mismatch",
+                "the token at \(config.token) reports symbol '\(symbol)', not "
+                    + "BLOCKCHAIN_TOKEN_SYMBOL '\(config.expectedSymbol)'")
         }
         let native = try await config.chain.balance(of: address)
         let tokens = try await token.balance(of: address)
@@ -45,26 +47,35 @@ struct Balance {
         ]
         if info.exists { stakeDocument["wallet_address"] = .string(info.wallet.checksummed) }
         if info.exists && info.wallet != address {
-            context.log.warning("stake_wallet_differs", "the stake for device \(deviceID) pays out to \(info.wallet), "
-                + "not to this wallet \(address)")
+            context.log.warning(
+                "stake_wallet_differs",
+                "the stake for device \(deviceID) pays out to \(info.wallet), "
+                    + "not to this wallet \(address)")
         }
         let document: JSON = [
-            "address": .string(address.checksummed), "chain_id": .uint64(config.chainID), "device_id": .string(deviceID),
+            "address": .string(address.checksummed), "chain_id": .uint64(config.chainID),
+            "device_id": .string(deviceID),
             "native": amount(native, 18),
             "token": [
                 "address": .string(config.token.checksummed), "symbol": .string(symbol), "decimals": .int(decimals),
-                "balance": .string(Amount.format(tokens, decimals: decimals)), "base_units": .string(tokens.description),
+                "balance": .string(Amount.format(tokens, decimals: decimals)),
+                "base_units": .string(tokens.description),
             ],
             "stake": .object(stakeDocument),
         ]
-        context.output(document, human: [
-            ("address", address.checksummed),
-            ("chain id", String(config.chainID)),
-            ("device id", deviceID),
-            ("native balance", Amount.format(native, decimals: 18) + " (\(native) wei)"),
-            ("token balance", "\(Amount.format(tokens, decimals: decimals)) \(symbol)"),
-            ("staked", info.exists ? "\(Amount.format(info.balance, decimals: decimals)) \(symbol)" : "nothing staked"),
-            ("stake contract holds", "\(Amount.format(held, decimals: decimals)) \(symbol)"),
-        ])
+        context.output(
+            document,
+            human: [
+                ("address", address.checksummed),
+                ("chain id", String(config.chainID)),
+                ("device id", deviceID),
+                ("native balance", Amount.format(native, decimals: 18) + " (\(native) wei)"),
+                ("token balance", "\(Amount.format(tokens, decimals: decimals)) \(symbol)"),
+                (
+                    "staked",
+                    info.exists ? "\(Amount.format(info.balance, decimals: decimals)) \(symbol)" : "nothing staked"
+                ),
+                ("stake contract holds", "\(Amount.format(held, decimals: decimals)) \(symbol)"),
+            ])
     }
 }

@@ -24,7 +24,8 @@ struct PasswordSource: Sendable {
                 data = Self.contents(of: file)
             }
             guard let data else {
-                throw .password("cannot read the password file \(file); check the path (--password-file or PRTY_PASSWORD_FILE)")
+                throw .password(
+                    "cannot read the password file \(file); check the path (--password-file or PRTY_PASSWORD_FILE)")
             }
             // The first line, as geth's --password reads it; a trailing CR from a Windows editor is dropped.
             var line = Array(data.prefix { $0 != UInt8(ascii: "\n") })

@@ -49,20 +49,25 @@ struct Stake {
         }
         let before = try await stakeWallet.info(deviceID: deviceID)
         if before.exists && before.wallet != address {
-            context.log.warning("stake_wallet_differs", "device \(deviceID)'s stake paid out to \(before.wallet); "
-                + "this stake makes it pay out to \(address)")
+            context.log.warning(
+                "stake_wallet_differs",
+                "device \(deviceID)'s stake paid out to \(before.wallet); "
+                    + "this stake makes it pay out to \(address)")
         }
         let key = try context.privateKey(purpose: "to stake \(amountText) \(symbol)")
         var sender = try await Sender(config: config, key: key, dryRun: dryRun, log: context.log)
         var outcomes: [Sender.Outcome] = []
         let allowance = try await token.allowance(owner: address, spender: config.stakeWallet)
         if allowance < amount {
-            outcomes.append(try await sender.send(
-                "approve", to: config.token, data: Token.approveCall(spender: config.stakeWallet, amount: amount)))
+            outcomes.append(
+                try await sender.send(
+                    "approve", to: config.token, data: Token.approveCall(spender: config.stakeWallet, amount: amount)))
         }
-        outcomes.append(try await sender.send(
-            "addFunds", to: config.stakeWallet,
-            data: StakeWallet.addFundsCall(amount: amount, deviceID: deviceID, wallet: address), fallbackGas: 300_000))
+        outcomes.append(
+            try await sender.send(
+                "addFunds", to: config.stakeWallet,
+                data: StakeWallet.addFundsCall(amount: amount, deviceID: deviceID, wallet: address),
+                fallbackGas: 300_000))
         var document: [String: JSON] = [
             "action": "stake", "amount": .string(Amount.format(amount, decimals: decimals)),
             "base_units": .string(amount.description), "device_id": .string(deviceID), "symbol": .string(symbol),
@@ -73,7 +78,8 @@ struct Stake {
         if !dryRun {
             let after = try await stakeWallet.info(deviceID: deviceID)
             document["stake"] = [
-                "balance": .string(Amount.format(after.balance, decimals: decimals)), "base_units": .string(after.balance.description),
+                "balance": .string(Amount.format(after.balance, decimals: decimals)),
+                "base_units": .string(after.balance.description),
             ]
             lines.append(("stake now", "\(Amount.format(after.balance, decimals: decimals)) \(symbol)"))
         }

@@ -43,27 +43,34 @@ struct Unstake {
         guard info.exists, info.balance >= amount else {
             throw WalletError.insufficient(
                 "insufficient stake: device \(deviceID) has \(Amount.format(info.balance, decimals: decimals)) \(symbol) "
-                    + "staked, cannot withdraw \(Amount.format(amount, decimals: decimals)) \(symbol); nothing was sent")
+                    + "staked, cannot withdraw \(Amount.format(amount, decimals: decimals)) \(symbol); nothing was sent"
+            )
         }
         if info.wallet != address {
-            context.log.warning("stake_wallet_differs", "the contract pays this withdrawal to \(info.wallet), "
-                + "the address recorded with the stake, not to \(address)")
+            context.log.warning(
+                "stake_wallet_differs",
+                "the contract pays this withdrawal to \(info.wallet), "
+                    + "the address recorded with the stake, not to \(address)")
         }
         let key = try context.privateKey(purpose: "to unstake \(amountText) \(symbol)")
         var sender = try await Sender(config: config, key: key, dryRun: dryRun, log: context.log)
         let outcome = try await sender.send(
-            "withdrawFunds", to: config.stakeWallet, data: StakeWallet.withdrawFundsCall(deviceID: deviceID, amount: amount))
+            "withdrawFunds", to: config.stakeWallet,
+            data: StakeWallet.withdrawFundsCall(deviceID: deviceID, amount: amount))
         var document: [String: JSON] = [
             "action": "unstake", "amount": .string(Amount.format(amount, decimals: decimals)),
             "base_units": .string(amount.description), "device_id": .string(deviceID), "symbol": .string(symbol),
             "paid_to": .string(info.wallet.checksummed), "dry_run": .bool(dryRun), "transactions": [outcome.json],
         ]
-        var lines = [(dryRun ? "would unstake" : "unstaked", "\(Amount.format(amount, decimals: decimals)) \(symbol)"),
-                     ("paid to", info.wallet.checksummed)]
+        var lines = [
+            (dryRun ? "would unstake" : "unstaked", "\(Amount.format(amount, decimals: decimals)) \(symbol)"),
+            ("paid to", info.wallet.checksummed),
+        ]
         if !dryRun {
             let after = try await stakeWallet.info(deviceID: deviceID)
             document["stake"] = [
-                "balance": .string(Amount.format(after.balance, decimals: decimals)), "base_units": .string(after.balance.description),
+                "balance": .string(Amount.format(after.balance, decimals: decimals)),
+                "base_units": .string(after.balance.description),
             ]
             lines.append(("stake now", "\(Amount.format(after.balance, decimals: decimals)) \(symbol)"))
         }

@@ -35,7 +35,8 @@ struct WalletContext: Sendable {
     func address() throws(WalletError) -> Address {
         let keystore = try keystore()
         guard let address = keystore.address else {
-            throw .badKeystore(path: keystorePath, detail: "it has no address field; run 'prty-wallet address --verify'")
+            throw .badKeystore(
+                path: keystorePath, detail: "it has no address field; run 'prty-wallet address --verify'")
         }
         return address
     }
@@ -59,11 +60,15 @@ struct WalletContext: Sendable {
     func chainConfig() throws -> ChainConfig {
         let url = try settings.url(.blockchainRPC)
         let timeout = try settings.duration(.blockchainRPCTimeout)
-        guard timeout > 0 else { throw ConfigError(key: SettingKey.blockchainRPCTimeout.name, value: "0", expected: "a duration above 0") }
+        guard timeout > 0 else {
+            throw ConfigError(key: SettingKey.blockchainRPCTimeout.name, value: "0", expected: "a duration above 0")
+        }
         let rpc = JSONRPC(url: url.absoluteString, http: .live, timeout: timeout)
         let maxFeeText = settings.string(.blockchainMaxFeeGwei)
         guard let maxFeeWei = try? Amount.parse(maxFeeText, decimals: 9) else {
-            throw ConfigError(key: SettingKey.blockchainMaxFeeGwei.name, value: maxFeeText, expected: "a positive number of gwei, e.g. 500")
+            throw ConfigError(
+                key: SettingKey.blockchainMaxFeeGwei.name, value: maxFeeText,
+                expected: "a positive number of gwei, e.g. 500")
         }
         return ChainConfig(
             chain: Chain(rpc: rpc), rpcURL: HTTPRequest.redactedURL(url.absoluteString),
@@ -85,7 +90,8 @@ struct WalletContext: Sendable {
                 "\(key.name)=\(text.debugDescription) has a bad EIP-55 checksum (\(source)); a typo? the checksummed "
                     + "form of these digits is \(expected)")
         } catch {
-            throw ConfigError("\(key.name)=\(text.debugDescription) is not valid: expected 0x and 40 hex digits (\(source))")
+            throw ConfigError(
+                "\(key.name)=\(text.debugDescription) is not valid: expected 0x and 40 hex digits (\(source))")
         }
     }
 }
@@ -104,7 +110,9 @@ extension WalletContext {
         guard nodeChain == config.chainID else {
             throw WalletError.chainMismatch(configured: config.chainID, node: nodeChain, rpc: config.rpcURL)
         }
-        for (key, address) in [("BLOCKCHAIN_TOKEN_ADDRESS", config.token), ("BLOCKCHAIN_STAKE_WALLET_ADDRESS", config.stakeWallet)] {
+        for (key, address) in [
+            ("BLOCKCHAIN_TOKEN_ADDRESS", config.token), ("BLOCKCHAIN_STAKE_WALLET_ADDRESS", config.stakeWallet),
+        ] {
             if try await config.chain.code(at: address).isEmpty {
                 throw WalletError.noContract(key: key, address: address.checksummed)
             }
@@ -116,8 +124,9 @@ extension WalletContext {
     func output(_ document: JSON, human lines: [(String, String)]) {
         if human {
             let width = lines.map(\.0.count).max() ?? 0
-            Tool.writeStdout(lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
-                .joined(separator: "\n") + "\n")
+            Tool.writeStdout(
+                lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+                    .joined(separator: "\n") + "\n")
         } else {
             Tool.writeStdout(document.serialized() + "\n")
         }
@@ -127,15 +136,18 @@ extension WalletContext {
 /// Options several subcommands share.
 enum WalletOptions {
     static let keystore = Option(
-        "keystore", value: .single("FILE"), help: "the keystore file (default: BLOCKCHAIN_KEYSTORE, ~/.parity/keystore.json)",
+        "keystore", value: .single("FILE"),
+        help: "the keystore file (default: BLOCKCHAIN_KEYSTORE, ~/.parity/keystore.json)",
         completion: .file)
     static let prtyPasswordFile = Option(
         "password-file", value: .single("FILE"),
         help: "read the keystore password from the first line of FILE ('-': stdin); default PRTY_PASSWORD_FILE, "
             + "else ask on the terminal", completion: .file)
     static let human = Option("human", help: "a table for people instead of JSON")
-    static let amount = Option("amount", short: "a", value: .single("TOKENS"), help: "how many tokens, as an exact decimal (e.g. 10.5)")
+    static let amount = Option(
+        "amount", short: "a", value: .single("TOKENS"), help: "how many tokens, as an exact decimal (e.g. 10.5)")
     static let dryRun = Option("dry-run", help: "sign the transactions and print them without sending anything")
     static let confirmations = Option(
-        "confirmations", value: .single("N"), help: "blocks to wait for after each transaction is mined (default BLOCKCHAIN_CONFIRMATIONS, 1)")
+        "confirmations", value: .single("N"),
+        help: "blocks to wait for after each transaction is mined (default BLOCKCHAIN_CONFIRMATIONS, 1)")
 }

@@ -16,7 +16,8 @@ struct WalletEndToEndTests {
         var environment: [String: String]
 
         init(node: EVMNode? = nil, password text: String = "correct horse", device: String = "e2e-device-1") throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("prty-wallet-\(UUID().uuidString)")
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "prty-wallet-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             password = directory.appendingPathComponent("password")
             try Data((text + "\n").utf8).write(to: password)
@@ -36,10 +37,12 @@ struct WalletEndToEndTests {
 
         /// Installs a keystore fixture written by eth-account (scrypt N=2^10) as this home's key, mode 0600.
         func installLightKeystore(index: Int = 0) throws -> (address: String, key: String) {
-            let vectors = try JSONParser.parse([UInt8](try Data(contentsOf: Paths.fixture("wallet/keystore-light.json"))))
+            let vectors = try JSONParser.parse(
+                [UInt8](try Data(contentsOf: Paths.fixture("wallet/keystore-light.json"))))
             let vector = try #require(vectors.arrayValue?[index])
             try FileManager.default.createDirectory(
-                atPath: directory.path + "/.parity", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                atPath: directory.path + "/.parity", withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             try Data(try #require(vector["json"]).serialized().utf8).write(to: URL(fileURLWithPath: keystore))
             chmod(keystore, 0o600)
             return (try #require(vector["address"]?.stringValue), try #require(vector["priv"]?.stringValue))
@@ -79,7 +82,9 @@ struct WalletEndToEndTests {
         #expect(keystore["version"] == 3)
         #expect(keystore["crypto"]?["kdf"]?.stringValue == "scrypt")
         #expect(keystore["crypto"]?["kdfparams"]?["n"]?.intValue == 262_144)
-        #expect(!String(decoding: try Data(contentsOf: URL(fileURLWithPath: home.keystore)), as: UTF8.self).contains(Self.key))
+        #expect(
+            !String(decoding: try Data(contentsOf: URL(fileURLWithPath: home.keystore)), as: UTF8.self).contains(
+                Self.key))
         let attributes = try FileManager.default.attributesOfItem(atPath: home.keystore)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let folder = try FileManager.default.attributesOfItem(atPath: home.directory.path + "/.parity")
@@ -162,7 +167,8 @@ struct WalletEndToEndTests {
 
         // Wrong password: 77.
         let wrong = directoryFile(home, "wrong", "not the password\n")
-        Self.expectFailure(try home.run(["stake", "--amount", "1"], extra: ["PRTY_PASSWORD_FILE": wrong]), 77, "wrong password for")
+        Self.expectFailure(
+            try home.run(["stake", "--amount", "1"], extra: ["PRTY_PASSWORD_FILE": wrong]), 77, "wrong password for")
         Self.expectFailure(try home.run(["address", "--verify", "--password-file", wrong]), 77, "wrong password for")
         // Amounts: zero, negative, over-precise, malformed: 64, before any network call.
         for amount in ["0", "-1", "0.0000000000000000001", "1e18", "abc"] {
@@ -173,7 +179,8 @@ struct WalletEndToEndTests {
         Self.expectFailure(try home.run(["stake"]), 64, "stake needs --amount")
         Self.expectFailure(try home.run(["unstake", "--amount", "0"]), 64, "more than zero")
         // Insufficient token balance (holds 5): 1.
-        Self.expectFailure(try home.run(["stake", "--amount", "5.000000000000000001"]), 1, "insufficient token balance")
+        Self.expectFailure(
+            try home.run(["stake", "--amount", "5.000000000000000001"]), 1, "insufficient token balance")
         // Nothing staked yet: unstake refuses.
         Self.expectFailure(try home.run(["unstake", "--amount", "1"]), 1, "insufficient stake")
         // Wrong chain id: 78, nothing signed.
@@ -186,7 +193,8 @@ struct WalletEndToEndTests {
             78, "BLOCKCHAIN_TOKEN_ADDRESS")
         // No contract at the configured address: 78.
         Self.expectFailure(
-            try home.run(["balance"], extra: ["BLOCKCHAIN_TOKEN_ADDRESS": "0x000000000000000000000000000000000000dEaD"]),
+            try home.run(
+                ["balance"], extra: ["BLOCKCHAIN_TOKEN_ADDRESS": "0x000000000000000000000000000000000000dEaD"]),
             78, "there is no contract at BLOCKCHAIN_TOKEN_ADDRESS")
         // A contract that reverts: the reason decoded from eth_estimateGas, exit 1, nothing sent.
         Self.expectFailure(
@@ -194,7 +202,8 @@ struct WalletEndToEndTests {
             "withdrawFunds would revert: stake contract paused; nothing was sent")
         // Loose permissions: refused for signing (77), only warned about by `address`.
         chmod(home.keystore, 0o644)
-        Self.expectFailure(try home.run(["stake", "--amount", "1"]), 77, "refusing to use \(home.keystore): its mode is 0644")
+        Self.expectFailure(
+            try home.run(["stake", "--amount", "1"]), 77, "refusing to use \(home.keystore): its mode is 0644")
         let warned = try home.run(["address"])
         #expect(warned.status == 0)
         #expect(warned.stderr.contains("warning: \(home.keystore) has mode 0644"))
@@ -219,8 +228,10 @@ struct WalletEndToEndTests {
         let home = try Home()
         defer { home.remove() }
         _ = try home.installLightKeystore()
-        let chain = ["BLOCKCHAIN_CHAIN_ID": "31337", "BLOCKCHAIN_TOKEN_ADDRESS": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-                     "BLOCKCHAIN_STAKE_WALLET_ADDRESS": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"]
+        let chain = [
+            "BLOCKCHAIN_CHAIN_ID": "31337", "BLOCKCHAIN_TOKEN_ADDRESS": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+            "BLOCKCHAIN_STAKE_WALLET_ADDRESS": "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+        ]
         let down = FetchGetTests.deadOrigin()
         Self.expectFailure(
             try home.run(["balance"], extra: chain.merging(["BLOCKCHAIN_RPC": down]) { $1 }), 75,
@@ -245,7 +256,8 @@ struct WalletEndToEndTests {
         #expect(none.lastErrorLine == "prty-wallet: no wallet key in \(home.keystore): run 'prty-wallet auth' first")
         #expect(none.stdout.isEmpty)
 
-        try FileManager.default.createDirectory(atPath: home.directory.path + "/.parity", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: home.directory.path + "/.parity", withIntermediateDirectories: true)
         try Data(#"{"private_key": "\#(Self.key)"}"#.utf8).write(to: URL(fileURLWithPath: home.keystore))
         chmod(home.keystore, 0o600)
         Self.expectFailure(try home.run(["address"]), 78, "holds an unencrypted private key")
@@ -269,15 +281,18 @@ struct WalletEndToEndTests {
         let home = try Home()
         defer { home.remove() }
         Self.expectFailure(try home.run(["auth", "--private-key", "abcd"]), 64, "must be 64 hex digits")
-        Self.expectFailure(try home.run(["auth", "--private-key", String(repeating: "z", count: 64)]), 64, "not hex digits")
-        Self.expectFailure(try home.run(["auth", "--private-key", String(repeating: "0", count: 64)]), 64, "not a valid secp256k1 key")
+        Self.expectFailure(
+            try home.run(["auth", "--private-key", String(repeating: "z", count: 64)]), 64, "not hex digits")
+        Self.expectFailure(
+            try home.run(["auth", "--private-key", String(repeating: "0", count: 64)]), 64, "not a valid secp256k1 key")
         Self.expectFailure(try home.run(["auth"]), 64, "auth needs the key")
         Self.expectFailure(
             try home.run(["auth", "--private-key-file", "-", "--password-file", "-"], stdin: Self.key), 64,
             "cannot both come from stdin")
         let empty = directoryFile(home, "empty", "\n")
         Self.expectFailure(
-            try home.run(["auth", "--private-key", Self.key], extra: ["PRTY_PASSWORD_FILE": empty]), 64, "must not be empty")
+            try home.run(["auth", "--private-key", Self.key], extra: ["PRTY_PASSWORD_FILE": empty]), 64,
+            "must not be empty")
         #expect(!FileManager.default.fileExists(atPath: home.keystore))
         // A keystore that exists is not replaced without --force; with it, the old one is kept as a backup.
         _ = try home.installLightKeystore()

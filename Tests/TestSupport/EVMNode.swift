@@ -50,7 +50,8 @@ public final class EVMNode: Sendable {
     }
 
     /// Starts a node with `chainID`, gives each of `fund` 1 ETH and `tokens` base units of the token.
-    public init(chainID: UInt64 = 31337, fund: [String] = [], tokens: String = "0", timeout: TimeInterval = 120) throws {
+    public init(chainID: UInt64 = 31337, fund: [String] = [], tokens: String = "0", timeout: TimeInterval = 120) throws
+    {
         let python = PeerLaunch.python
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw StartError(description: "no Python at \(python.path): run 'make deps' or set PRTY_PYTHON")
@@ -95,10 +96,12 @@ public final class EVMNode: Sendable {
 
     /// Stops the node (SIGTERM, then SIGKILL after 5 s) and waits for it. Safe to call twice.
     public func stop() {
-        guard let process = self.process.withLock({ current -> Process? in
-            defer { current = nil }
-            return current
-        }) else { return }
+        guard
+            let process = self.process.withLock({ current -> Process? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             let deadline = Date().addingTimeInterval(5)
@@ -110,7 +113,8 @@ public final class EVMNode: Sendable {
 
     /// On-chain state as the node's own web3 decodes it.
     public func state(address: String, device: String) throws -> State {
-        let query = "address=\(address)&device=\(device.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? device)"
+        let query =
+            "address=\(address)&device=\(device.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? device)"
         guard let response = GatewayDouble.get(port: port, path: "/_state?\(query)"), response.status == 200 else {
             throw StartError(description: "the EVM node on port \(port) did not answer /_state")
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import prty_wallet
 
 /// Exact decimal amounts: no floating point anywhere.
@@ -23,7 +24,9 @@ struct AmountTests {
     @Test func refusesOverPreciseAndTooLarge() {
         #expect(throws: WalletError.self) { try Amount.parse("0.0000000000000000001", decimals: 18) }
         #expect(throws: WalletError.self) { try Amount.parse("1.5", decimals: 0) }
-        #expect(throws: WalletError.self) { try Amount.parse("115792089237316195423570985008687907853269984665640564039458", decimals: 18) }
+        #expect(throws: WalletError.self) {
+            try Amount.parse("115792089237316195423570985008687907853269984665640564039458", decimals: 18)
+        }
     }
 
     @Test func formats() throws {

@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_wallet
 
 /// EIP-55, RLP, ABI, signing and whole transactions against the EIPs' lists and eth-account's output
@@ -57,15 +58,18 @@ struct EthereumTests {
     /// The Ethereum wiki's RLP examples.
     @Test func rlp() {
         #expect(RLP.bytes(Array("dog".utf8)).encoded == [0x83, 0x64, 0x6f, 0x67])
-        #expect(Hex.encode(RLP.list([.bytes(Array("cat".utf8)), .bytes(Array("dog".utf8))]).encoded) == "c88363617483646f67")
+        #expect(
+            Hex.encode(RLP.list([.bytes(Array("cat".utf8)), .bytes(Array("dog".utf8))]).encoded) == "c88363617483646f67"
+        )
         #expect(RLP.bytes([]).encoded == [0x80])
         #expect(RLP.list([]).encoded == [0xc0])
         #expect(RLP.int(UInt64(0)).encoded == [0x80])
         #expect(RLP.bytes([0]).encoded == [0x00])
         #expect(RLP.int(UInt64(15)).encoded == [0x0f])
         #expect(RLP.int(UInt64(1024)).encoded == [0x82, 0x04, 0x00])
-        #expect(Hex.encode(RLP.list([.list([]), .list([.list([])]), .list([.list([]), .list([.list([])])])]).encoded)
-            == "c7c0c1c0c3c0c1c0")
+        #expect(
+            Hex.encode(RLP.list([.list([]), .list([.list([])]), .list([.list([]), .list([.list([])])])]).encoded)
+                == "c7c0c1c0c3c0c1c0")
         let lorem = "Lorem ipsum dolor sit amet, consectetur adipisicing elit"
         #expect(RLP.bytes(Array(lorem.utf8)).encoded == [0xb8, 0x38] + Array(lorem.utf8))
     }
@@ -73,17 +77,20 @@ struct EthereumTests {
     @Test func abiCalldata() throws {
         let wallet = try Address(Self.wallet)
         let tenTokens = try #require(UInt256(decimal: "10000000000000000000"))
-        #expect("0x" + Hex.encode(Token.approveCall(spender: wallet, amount: tenTokens))
-            == "0x095ea7b3000000000000000000000000e7f1725e7734ce288f8367e1bb143e90bb3f0512"
-            + "0000000000000000000000000000000000000000000000008ac7230489e80000")
-        let addFunds = StakeWallet.addFundsCall(amount: tenTokens, deviceID: Self.deviceID, wallet: try Address(Self.keyAddress))
-        #expect(Hex.encode(addFunds) == "9360b1e3"
-            + "0000000000000000000000000000000000000000000000008ac7230489e80000"
-            + "0000000000000000000000000000000000000000000000000000000000000060"
-            + "0000000000000000000000002c7536e3605d9c16a7a3d7b1898e529396a65c23"
-            + "0000000000000000000000000000000000000000000000000000000000000040"
-            + "3364656664346565383430643030303030303030303030303030303030303030"
-            + "3030303030303030303030303030303030303030303030303030303030303030")
+        #expect(
+            "0x" + Hex.encode(Token.approveCall(spender: wallet, amount: tenTokens))
+                == "0x095ea7b3000000000000000000000000e7f1725e7734ce288f8367e1bb143e90bb3f0512"
+                + "0000000000000000000000000000000000000000000000008ac7230489e80000")
+        let addFunds = StakeWallet.addFundsCall(
+            amount: tenTokens, deviceID: Self.deviceID, wallet: try Address(Self.keyAddress))
+        #expect(
+            Hex.encode(addFunds) == "9360b1e3"
+                + "0000000000000000000000000000000000000000000000008ac7230489e80000"
+                + "0000000000000000000000000000000000000000000000000000000000000060"
+                + "0000000000000000000000002c7536e3605d9c16a7a3d7b1898e529396a65c23"
+                + "0000000000000000000000000000000000000000000000000000000000000040"
+                + "3364656664346565383430643030303030303030303030303030303030303030"
+                + "3030303030303030303030303030303030303030303030303030303030303030")
     }
 
     @Test func abiDecodesGetWalletInfo() throws {
@@ -96,10 +103,11 @@ struct EthereumTests {
                 + "3364656664346565383430643030303030303030303030303030303030303030"
                 + "3030303030303030303030303030303030303030303030303030303030303030")
         let values = try ABI.decode([.uint, .string, .address, .bool], from: data)
-        #expect(values == [
-            .uint(try #require(UInt256(decimal: "10000000000000000000"))), .string(Self.deviceID),
-            .address(try Address(Self.keyAddress)), .bool(true),
-        ])
+        #expect(
+            values == [
+                .uint(try #require(UInt256(decimal: "10000000000000000000"))), .string(Self.deviceID),
+                .address(try Address(Self.keyAddress)), .bool(true),
+            ])
         // Truncated or lying return data is an error, never a crash.
         #expect(throws: ABI.DecodeError.self) { try ABI.decode([.uint, .string], from: Array(data.prefix(40))) }
         var lying = data
@@ -113,11 +121,13 @@ struct EthereumTests {
         let panic = ABI.call("Panic(uint256)", [.uint(UInt256(0x11))])
         #expect(RevertReason.describe(data: panic, message: "") == "panic 0x11 (arithmetic overflow or underflow)")
         let custom = ABI.call("OwnableUnauthorizedAccount(address)", [.address(Address.zero)])
-        #expect(RevertReason.describe(data: custom, message: "")
-            == "OwnableUnauthorizedAccount(0x0000000000000000000000000000000000000000)")
+        #expect(
+            RevertReason.describe(data: custom, message: "")
+                == "OwnableUnauthorizedAccount(0x0000000000000000000000000000000000000000)")
         #expect(RevertReason.describe(data: [1, 2, 3, 4], message: "") == "custom error 0x01020304")
-        #expect(RevertReason.describe(data: nil, message: "execution reverted: Amount must be greater than 0")
-            == "Amount must be greater than 0")
+        #expect(
+            RevertReason.describe(data: nil, message: "execution reverted: Amount must be greater than 0")
+                == "Amount must be greater than 0")
         #expect(RevertReason.describe(data: nil, message: "execution reverted") == "no reason given")
     }
 
@@ -127,12 +137,14 @@ struct EthereumTests {
         let transaction = Transaction(
             chainID: 31337, nonce: 0, fees: .legacy(gasPrice: UInt256(1_000_000_000)), gasLimit: 46000,
             to: try Address(Self.token),
-            data: Token.approveCall(spender: try Address(Self.wallet), amount: UInt256(10_000_000_000_000_000_000 as UInt64)))
+            data: Token.approveCall(
+                spender: try Address(Self.wallet), amount: UInt256(10_000_000_000_000_000_000 as UInt64)))
         let signed = try transaction.signed(with: key)
-        #expect(signed.rawHex == "0xf8aa80843b9aca0082b3b0945fbdb2315678afecb367f032d93f642f64180aa380b844095ea7b3"
-            + "000000000000000000000000e7f1725e7734ce288f8367e1bb143e90bb3f0512"
-            + "0000000000000000000000000000000000000000000000008ac7230489e8000082f4f5a053a1bd5f98eb2d3124fd613d108d6935"
-            + "e84fd5ee7aa815550227c7cb30dba78fa01333de4c948d5f794614b19b0308cd8b175e49c77a01df355d9d039cd1042cc4")
+        #expect(
+            signed.rawHex == "0xf8aa80843b9aca0082b3b0945fbdb2315678afecb367f032d93f642f64180aa380b844095ea7b3"
+                + "000000000000000000000000e7f1725e7734ce288f8367e1bb143e90bb3f0512"
+                + "0000000000000000000000000000000000000000000000008ac7230489e8000082f4f5a053a1bd5f98eb2d3124fd613d108d6935"
+                + "e84fd5ee7aa815550227c7cb30dba78fa01333de4c948d5f794614b19b0308cd8b175e49c77a01df355d9d039cd1042cc4")
         #expect(signed.hash == "0x45486a18e78010c07b03b6fd397e192df2a864c4b6ff84d174227d115a787a92")
     }
 
@@ -147,13 +159,15 @@ struct EthereumTests {
                 amount: UInt256(10_000_000_000_000_000_000 as UInt64), deviceID: Self.deviceID,
                 wallet: try Address(Self.keyAddress)))
         let signed = try transaction.signed(with: key)
-        #expect(signed.rawHex == "0x02f90132827a6901843b9aca0084b2d05e008302bf2094e7f1725e7734ce288f8367e1bb143e90bb3f051280b8c49360b1"
-            + "e30000000000000000000000000000000000000000000000008ac7230489e800000000000000000000000000000000000000"
-            + "0000000000000000000000000000600000000000000000000000002c7536e3605d9c16a7a3d7b1898e529396a65c23000000"
-            + "0000000000000000000000000000000000000000000000000000000040336465666434656538343064303030303030303030"
-            + "30303030303030303030303030303030303030303030303030303030303030303030303030303030303030c080a085a062df"
-            + "9d84b56cda03f8afdac6e4fc2035865802520dfd87ef0f41d90b5f0aa00b2330dc64ba736722422607d41992ae50ae735ed5"
-            + "9676af08f90d428eb28ade")
+        #expect(
+            signed.rawHex
+                == "0x02f90132827a6901843b9aca0084b2d05e008302bf2094e7f1725e7734ce288f8367e1bb143e90bb3f051280b8c49360b1"
+                + "e30000000000000000000000000000000000000000000000008ac7230489e800000000000000000000000000000000000000"
+                + "0000000000000000000000000000600000000000000000000000002c7536e3605d9c16a7a3d7b1898e529396a65c23000000"
+                + "0000000000000000000000000000000000000000000000000000000040336465666434656538343064303030303030303030"
+                + "30303030303030303030303030303030303030303030303030303030303030303030303030303030303030c080a085a062df"
+                + "9d84b56cda03f8afdac6e4fc2035865802520dfd87ef0f41d90b5f0aa00b2330dc64ba736722422607d41992ae50ae735ed5"
+                + "9676af08f90d428eb28ade")
         #expect(signed.hash == "0xfcb9339ae7d3135ea5ee45c26055a8dc2e4e3b4a3cbcdb2d698070f15c4ce46c")
     }
 }

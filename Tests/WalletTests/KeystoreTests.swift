@@ -1,6 +1,7 @@
 import Foundation
 import Shared
 import Testing
+
 @testable import prty_wallet
 
 /// Web3 Secret Storage v3: go-ethereum's published vectors (both KDFs), keystores written by eth-account, our
@@ -110,7 +111,8 @@ struct KeystoreTests {
         #expect(try KeyFile.write(["version": 3], to: path) == nil)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let directoryAttributes = try FileManager.default.attributesOfItem(atPath: (path as NSString).deletingLastPathComponent)
+        let directoryAttributes = try FileManager.default.attributesOfItem(
+            atPath: (path as NSString).deletingLastPathComponent)
         #expect((directoryAttributes[.posixPermissions] as? Int) == 0o700)
         #expect(KeyFile.looseMode(path) == nil)
         let backup = try #require(try KeyFile.write(["version": 3, "id": "new"], to: path))

@@ -83,7 +83,9 @@ enum ABI {
                 guard word <= UInt256(1) else { throw .badValue("bool word is neither 0 nor 1") }
                 values.append(.bool(word == UInt256(1)))
             case .string, .bytes:
-                guard let offset = word.uint64, offset <= UInt64(data.count) else { throw .badValue("offset out of range") }
+                guard let offset = word.uint64, offset <= UInt64(data.count) else {
+                    throw .badValue("offset out of range")
+                }
                 let lengthWord = try self.word(data, at: Int(offset))
                 guard let length = lengthWord.uint64, length <= UInt64(data.count) else {
                     throw .badValue("length out of range")

@@ -10,7 +10,10 @@ struct Address: Sendable, Hashable, CustomStringConvertible {
 
     init(unchecked bytes: [UInt8]) { self.bytes = bytes }
 
-    enum ParseError: Error, Equatable { case malformed, badChecksum(expected: String) }
+    enum ParseError: Error, Equatable {
+        case malformed
+        case badChecksum(expected: String)
+    }
 
     init(_ text: String) throws(ParseError) {
         guard text.hasPrefix("0x") || text.hasPrefix("0X") else { throw .malformed }

@@ -6,7 +6,9 @@ struct Chain: Sendable {
 
     func chainID() async throws -> UInt64 {
         let id = try await rpc.quantity("eth_chainId", [])
-        guard let value = id.uint64 else { throw WalletError.badReply(method: "eth_chainId", detail: "chain id above 2^64") }
+        guard let value = id.uint64 else {
+            throw WalletError.badReply(method: "eth_chainId", detail: "chain id above 2^64")
+        }
         return value
     }
 
@@ -25,7 +27,9 @@ struct Chain: Sendable {
     /// The next nonce, counting transactions still in the pool.
     func pendingNonce(of address: Address) async throws -> UInt64 {
         let nonce = try await rpc.quantity("eth_getTransactionCount", [.string(address.lowercased), "pending"])
-        guard let value = nonce.uint64 else { throw WalletError.badReply(method: "eth_getTransactionCount", detail: "nonce above 2^64") }
+        guard let value = nonce.uint64 else {
+            throw WalletError.badReply(method: "eth_getTransactionCount", detail: "nonce above 2^64")
+        }
         return value
     }
 
@@ -53,7 +57,9 @@ struct Chain: Sendable {
             "from": .string(from.lowercased), "to": .string(to.lowercased), "data": .string("0x" + Hex.encode(data)),
         ]
         let gas = try await rpc.quantity("eth_estimateGas", [object])
-        guard let value = gas.uint64 else { throw WalletError.badReply(method: "eth_estimateGas", detail: "gas above 2^64") }
+        guard let value = gas.uint64 else {
+            throw WalletError.badReply(method: "eth_estimateGas", detail: "gas above 2^64")
+        }
         return value
     }
 
@@ -93,7 +99,8 @@ struct Chain: Sendable {
         guard let status = result["status"]?.stringValue.flatMap(UInt256.init(hexQuantity:)),
             let block = result["blockNumber"]?.stringValue.flatMap(UInt256.init(hexQuantity:))?.uint64
         else {
-            throw WalletError.badReply(method: "eth_getTransactionReceipt", detail: "receipt without status or block number")
+            throw WalletError.badReply(
+                method: "eth_getTransactionReceipt", detail: "receipt without status or block number")
         }
         let gasUsed = result["gasUsed"]?.stringValue.flatMap(UInt256.init(hexQuantity:)) ?? .zero
         return Receipt(succeeded: status == UInt256(1), blockNumber: block, gasUsed: gasUsed)

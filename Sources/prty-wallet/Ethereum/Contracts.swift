@@ -25,7 +25,8 @@ struct Token: Sendable {
 
     func allowance(owner: Address, spender: Address) async throws -> UInt256 {
         try await uint(
-            chain.call(to: address, "allowance(address,address)", [.address(owner), .address(spender)], returns: [.uint]))
+            chain.call(
+                to: address, "allowance(address,address)", [.address(owner), .address(spender)], returns: [.uint]))
     }
 
     static func approveCall(spender: Address, amount: UInt256) -> [UInt8] {
@@ -49,7 +50,8 @@ struct StakeWallet: Sendable {
     func info(deviceID: String) async throws -> Info {
         let values = try await chain.call(
             to: address, "getWalletInfo(string)", [.string(deviceID)], returns: [.uint, .string, .address, .bool])
-        guard case .uint(let balance) = values[0], case .string(let id) = values[1], case .address(let wallet) = values[2],
+        guard case .uint(let balance) = values[0], case .string(let id) = values[1],
+            case .address(let wallet) = values[2],
             case .bool(let exists) = values[3]
         else { throw WalletError.internal("getWalletInfo decoded to unexpected types") }
         return Info(balance: balance, deviceID: id, wallet: wallet, exists: exists)

@@ -41,7 +41,8 @@ struct JSONRPC: Sendable {
             let message = error["message"]?.stringValue ?? "(no message)"
             let data = error["data"]?.stringValue.flatMap(Hex.decode)
             if code == 3 || message.hasPrefix("execution reverted") || data.map({ !$0.isEmpty }) == true {
-                throw WalletError.reverted(what: method, reason: RevertReason.describe(data: data, message: message), hash: nil)
+                throw WalletError.reverted(
+                    what: method, reason: RevertReason.describe(data: data, message: message), hash: nil)
             }
             throw WalletError.rpc(method: method, code: code, message: message)
         }

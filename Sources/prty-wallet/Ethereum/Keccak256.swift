@@ -35,7 +35,9 @@ struct Keccak256 {
         var digest = [UInt8]()
         digest.reserveCapacity(32)
         for lane in state[0..<4] {
-            for shift in stride(from: 0, to: 64, by: 8) { digest.append(UInt8(truncatingIfNeeded: lane >> UInt64(shift))) }
+            for shift in stride(from: 0, to: 64, by: 8) {
+                digest.append(UInt8(truncatingIfNeeded: lane >> UInt64(shift)))
+            }
         }
         return digest
     }
@@ -62,7 +64,9 @@ struct Keccak256 {
     private static let rotations: [UInt64] = [
         1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44,
     ]
-    private static let piLanes: [Int] = [10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1]
+    private static let piLanes: [Int] = [
+        10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1,
+    ]
 
     /// Keccak-f[1600]: θ, ρ, π, χ, ι for 24 rounds.
     private static func permute(_ a: UnsafeMutableBufferPointer<UInt64>) {
@@ -93,7 +97,11 @@ struct Keccak256 {
                 current = next
             }
             for row in stride(from: 0, to: 25, by: 5) {
-                let b0 = a[row], b1 = a[row + 1], b2 = a[row + 2], b3 = a[row + 3], b4 = a[row + 4]
+                let b0 = a[row]
+                let b1 = a[row + 1]
+                let b2 = a[row + 2]
+                let b3 = a[row + 3]
+                let b4 = a[row + 4]
                 a[row] = b0 ^ (~b1 & b2)
                 a[row + 1] = b1 ^ (~b2 & b3)
                 a[row + 2] = b2 ^ (~b3 & b4)

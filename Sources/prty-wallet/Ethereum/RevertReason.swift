@@ -34,8 +34,11 @@ enum RevertReason {
         {
             return text
         }
-        if selector == ABI.selector("Panic(uint256)"), case .uint(let code)? = try? ABI.decode([.uint], from: body).first {
-            return "panic 0x\(String(code.uint64 ?? 0, radix: 16, uppercase: false)) (\(panicMeaning(code.uint64 ?? 0)))"
+        if selector == ABI.selector("Panic(uint256)"),
+            case .uint(let code)? = try? ABI.decode([.uint], from: body).first
+        {
+            return
+                "panic 0x\(String(code.uint64 ?? 0, radix: 16, uppercase: false)) (\(panicMeaning(code.uint64 ?? 0)))"
         }
         for error in customErrors where ABI.selector(error.signature) == selector {
             let name = String(error.signature.prefix { $0 != "(" })

@@ -50,8 +50,9 @@ struct Signature: Sendable, Equatable {
     func recoverPublicKey(digest: [UInt8]) -> [UInt8]? {
         guard digest.count == 32 else { return nil }
         var signature = secp256k1_ecdsa_recoverable_signature()
-        guard secp256k1_ecdsa_recoverable_signature_parse_compact(
-            Secp256k1.context, &signature, r + s, Int32(recoveryID)) == 1
+        guard
+            secp256k1_ecdsa_recoverable_signature_parse_compact(
+                Secp256k1.context, &signature, r + s, Int32(recoveryID)) == 1
         else { return nil }
         var pubkey = secp256k1_pubkey()
         guard secp256k1_ecdsa_recover(Secp256k1.context, &pubkey, &signature, digest) == 1 else { return nil }

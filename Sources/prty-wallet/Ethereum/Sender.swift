@@ -39,7 +39,9 @@ struct Sender {
         let gasLimit: UInt64
 
         var json: JSON {
-            var object: [String: JSON] = ["purpose": .string(purpose), "hash": .string(hash), "gas_limit": .uint64(gasLimit)]
+            var object: [String: JSON] = [
+                "purpose": .string(purpose), "hash": .string(hash), "gas_limit": .uint64(gasLimit),
+            ]
             if let raw { object["raw"] = .string(raw) }
             if let block { object["block"] = .uint64(block) }
             if let gasUsed { object["gas_used"] = .string(gasUsed.description) }
@@ -50,7 +52,9 @@ struct Sender {
 
     /// Sends a call to `to`. `fallbackGas`: in a dry run, the gas limit to use when the estimate fails because an
     /// earlier transaction of the same run (an approve) was not sent.
-    mutating func send(_ purpose: String, to: Address, data: [UInt8], fallbackGas: UInt64? = nil) async throws -> Outcome {
+    mutating func send(_ purpose: String, to: Address, data: [UInt8], fallbackGas: UInt64? = nil) async throws
+        -> Outcome
+    {
         let gasLimit: UInt64
         do {
             let estimate = try await config.chain.estimateGas(from: from, to: to, data: data)
@@ -65,10 +69,13 @@ struct Sender {
         let signed = try transaction.signed(with: key)
         nonce += 1
         if dryRun {
-            return Outcome(purpose: purpose, hash: signed.hash, raw: signed.rawHex, block: nil, gasUsed: nil, gasLimit: gasLimit)
+            return Outcome(
+                purpose: purpose, hash: signed.hash, raw: signed.rawHex, block: nil, gasUsed: nil, gasLimit: gasLimit)
         }
         let hash = try await config.chain.send(signed)
-        log.info("tx_sent", "\(purpose): sent \(hash), waiting for it to be mined", ["hash": .string(hash), "purpose": .string(purpose)])
+        log.info(
+            "tx_sent", "\(purpose): sent \(hash), waiting for it to be mined",
+            ["hash": .string(hash), "purpose": .string(purpose)])
         let receipt = try await waitForReceipt(purpose: purpose, hash: hash)
         guard receipt.succeeded else {
             // Replay the call at the block before it to learn why it reverted.
@@ -82,7 +89,9 @@ struct Sender {
             } catch {}
             throw WalletError.reverted(what: purpose, reason: reason, hash: hash)
         }
-        return Outcome(purpose: purpose, hash: hash, raw: nil, block: receipt.blockNumber, gasUsed: receipt.gasUsed, gasLimit: gasLimit)
+        return Outcome(
+            purpose: purpose, hash: hash, raw: nil, block: receipt.blockNumber, gasUsed: receipt.gasUsed,
+            gasLimit: gasLimit)
     }
 
     /// Polls for the receipt, then for `confirmations` blocks, within the receipt timeout.

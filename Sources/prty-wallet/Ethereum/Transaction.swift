@@ -55,16 +55,20 @@ struct Transaction: Sendable, Equatable {
         let raw: [UInt8]
         switch fees {
         case .eip1559(let maxFee, let tip):
-            raw = [0x02] + RLP.list([
-                .int(chainID), .int(nonce), .int(tip), .int(maxFee), .int(gasLimit), .bytes(to.bytes), .int(value),
-                .bytes(data), .list([]), .int(UInt64(signature.recoveryID)), r, s,
-            ]).encoded
+            raw =
+                [0x02]
+                + RLP.list([
+                    .int(chainID), .int(nonce), .int(tip), .int(maxFee), .int(gasLimit), .bytes(to.bytes), .int(value),
+                    .bytes(data), .list([]), .int(UInt64(signature.recoveryID)), r, s,
+                ]).encoded
         case .legacy(let price):
             // v = recovery id + chainId·2 + 35; computed in 256 bits so a large chain id cannot overflow.
             let v = UInt256(chainID).multiplied(by: 2)?.adding(UInt256(35 + UInt64(signature.recoveryID))) ?? .zero
-            raw = RLP.list([
-                .int(nonce), .int(price), .int(gasLimit), .bytes(to.bytes), .int(value), .bytes(data), .int(v), r, s,
-            ]).encoded
+            raw =
+                RLP.list([
+                    .int(nonce), .int(price), .int(gasLimit), .bytes(to.bytes), .int(value), .bytes(data), .int(v), r,
+                    s,
+                ]).encoded
         }
         return SignedTransaction(raw: raw, transaction: self)
     }

@@ -40,7 +40,8 @@ struct UInt256: Sendable, Hashable, Comparable, CustomStringConvertible {
     func adding(_ other: UInt256) -> UInt256? {
         var out = [UInt64](repeating: 0, count: 4)
         var carry: UInt64 = 0
-        let a = array, b = other.array
+        let a = array
+        let b = other.array
         for index in 0..<4 {
             let (sum1, overflow1) = a[index].addingReportingOverflow(b[index])
             let (sum2, overflow2) = sum1.addingReportingOverflow(carry)
@@ -54,7 +55,8 @@ struct UInt256: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard other <= self else { return nil }
         var out = [UInt64](repeating: 0, count: 4)
         var borrow: UInt64 = 0
-        let a = array, b = other.array
+        let a = array
+        let b = other.array
         for index in 0..<4 {
             let (difference1, underflow1) = a[index].subtractingReportingOverflow(b[index])
             let (difference2, underflow2) = difference1.subtractingReportingOverflow(borrow)

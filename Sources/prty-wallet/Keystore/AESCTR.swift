@@ -11,7 +11,10 @@ struct AES128 {
         for index in stride(from: 16, to: 176, by: 4) {
             var temp = Array(words[(index - 4)..<index])
             if index % 16 == 0 {
-                temp = [Self.sbox[Int(temp[1])] ^ rcon, Self.sbox[Int(temp[2])], Self.sbox[Int(temp[3])], Self.sbox[Int(temp[0])]]
+                temp = [
+                    Self.sbox[Int(temp[1])] ^ rcon, Self.sbox[Int(temp[2])], Self.sbox[Int(temp[3])],
+                    Self.sbox[Int(temp[0])],
+                ]
                 rcon = Self.xtime(rcon)
             }
             for byte in 0..<4 { words.append(words[index - 16 + byte] ^ temp[byte]) }

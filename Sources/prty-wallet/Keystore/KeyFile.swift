@@ -21,7 +21,9 @@ enum KeyFile {
         if manager.fileExists(atPath: path) {
             let name = path + ".bak-\(Int(Date().timeIntervalSince1970))"
             guard link(path, name) == 0 else {  // a hard link: the old bytes stay whole until the rename below
-                throw .file(path: name, detail: "cannot keep a backup of the old key file (\(String(cString: strerror(errno))))")
+                throw .file(
+                    path: name, detail: "cannot keep a backup of the old key file (\(String(cString: strerror(errno))))"
+                )
             }
             backup = name
         }

@@ -51,7 +51,9 @@ struct Keystore: Sendable {
         func bad(_ detail: String) -> WalletError { .badKeystore(path: path, detail: detail) }
         self.path = path
         guard document["version"]?.intValue == 3 else { throw bad("version is not 3") }
-        guard let crypto = (document["crypto"] ?? document["Crypto"])?.objectValue else { throw bad("no crypto object") }
+        guard let crypto = (document["crypto"] ?? document["Crypto"])?.objectValue else {
+            throw bad("no crypto object")
+        }
         if let text = document["address"]?.stringValue {
             guard let address = try? Address(text.hasPrefix("0x") ? text : "0x" + text) else {
                 throw bad("address '\(text)' is not 40 hex digits")

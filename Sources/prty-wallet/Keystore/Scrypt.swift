@@ -79,7 +79,9 @@ enum Scrypt {
 
     /// RFC 7914 §4 scryptBlockMix: Salsa20/8 over the 2r 64-byte blocks, even outputs first, then odd.
     @inline(__always)
-    private static func blockMix(_ input: UnsafeMutablePointer<UInt32>, into output: UnsafeMutablePointer<UInt32>, r: Int) {
+    private static func blockMix(
+        _ input: UnsafeMutablePointer<UInt32>, into output: UnsafeMutablePointer<UInt32>, r: Int
+    ) {
         var s = SalsaState(input + (2 * r - 1) * 16)
         for block in 0..<(2 * r) {
             s.xorSalsa(input + block * 16)
@@ -107,24 +109,76 @@ private struct SalsaState {
     /// self = Salsa20/8(self ⊕ block) (RFC 7914 §3: 8 rounds, then the input added back).
     @inline(__always)
     mutating func xorSalsa(_ p: UnsafeMutablePointer<UInt32>) {
-        x0 ^= p[0]; x1 ^= p[1]; x2 ^= p[2]; x3 ^= p[3]; x4 ^= p[4]; x5 ^= p[5]; x6 ^= p[6]; x7 ^= p[7]
-        x8 ^= p[8]; x9 ^= p[9]; x10 ^= p[10]; x11 ^= p[11]; x12 ^= p[12]; x13 ^= p[13]; x14 ^= p[14]; x15 ^= p[15]
+        x0 ^= p[0]
+        x1 ^= p[1]
+        x2 ^= p[2]
+        x3 ^= p[3]
+        x4 ^= p[4]
+        x5 ^= p[5]
+        x6 ^= p[6]
+        x7 ^= p[7]
+        x8 ^= p[8]
+        x9 ^= p[9]
+        x10 ^= p[10]
+        x11 ^= p[11]
+        x12 ^= p[12]
+        x13 ^= p[13]
+        x14 ^= p[14]
+        x15 ^= p[15]
         var (a0, a1, a2, a3, a4, a5, a6, a7) = (x0, x1, x2, x3, x4, x5, x6, x7)
         var (a8, a9, a10, a11, a12, a13, a14, a15) = (x8, x9, x10, x11, x12, x13, x14, x15)
         for _ in 0..<4 {
             // columns
-            a4 ^= rotl(a0 &+ a12, 7); a8 ^= rotl(a4 &+ a0, 9); a12 ^= rotl(a8 &+ a4, 13); a0 ^= rotl(a12 &+ a8, 18)
-            a9 ^= rotl(a5 &+ a1, 7); a13 ^= rotl(a9 &+ a5, 9); a1 ^= rotl(a13 &+ a9, 13); a5 ^= rotl(a1 &+ a13, 18)
-            a14 ^= rotl(a10 &+ a6, 7); a2 ^= rotl(a14 &+ a10, 9); a6 ^= rotl(a2 &+ a14, 13); a10 ^= rotl(a6 &+ a2, 18)
-            a3 ^= rotl(a15 &+ a11, 7); a7 ^= rotl(a3 &+ a15, 9); a11 ^= rotl(a7 &+ a3, 13); a15 ^= rotl(a11 &+ a7, 18)
+            a4 ^= rotl(a0 &+ a12, 7)
+            a8 ^= rotl(a4 &+ a0, 9)
+            a12 ^= rotl(a8 &+ a4, 13)
+            a0 ^= rotl(a12 &+ a8, 18)
+            a9 ^= rotl(a5 &+ a1, 7)
+            a13 ^= rotl(a9 &+ a5, 9)
+            a1 ^= rotl(a13 &+ a9, 13)
+            a5 ^= rotl(a1 &+ a13, 18)
+            a14 ^= rotl(a10 &+ a6, 7)
+            a2 ^= rotl(a14 &+ a10, 9)
+            a6 ^= rotl(a2 &+ a14, 13)
+            a10 ^= rotl(a6 &+ a2, 18)
+            a3 ^= rotl(a15 &+ a11, 7)
+            a7 ^= rotl(a3 &+ a15, 9)
+            a11 ^= rotl(a7 &+ a3, 13)
+            a15 ^= rotl(a11 &+ a7, 18)
             // rows
-            a1 ^= rotl(a0 &+ a3, 7); a2 ^= rotl(a1 &+ a0, 9); a3 ^= rotl(a2 &+ a1, 13); a0 ^= rotl(a3 &+ a2, 18)
-            a6 ^= rotl(a5 &+ a4, 7); a7 ^= rotl(a6 &+ a5, 9); a4 ^= rotl(a7 &+ a6, 13); a5 ^= rotl(a4 &+ a7, 18)
-            a11 ^= rotl(a10 &+ a9, 7); a8 ^= rotl(a11 &+ a10, 9); a9 ^= rotl(a8 &+ a11, 13); a10 ^= rotl(a9 &+ a8, 18)
-            a12 ^= rotl(a15 &+ a14, 7); a13 ^= rotl(a12 &+ a15, 9); a14 ^= rotl(a13 &+ a12, 13); a15 ^= rotl(a14 &+ a13, 18)
+            a1 ^= rotl(a0 &+ a3, 7)
+            a2 ^= rotl(a1 &+ a0, 9)
+            a3 ^= rotl(a2 &+ a1, 13)
+            a0 ^= rotl(a3 &+ a2, 18)
+            a6 ^= rotl(a5 &+ a4, 7)
+            a7 ^= rotl(a6 &+ a5, 9)
+            a4 ^= rotl(a7 &+ a6, 13)
+            a5 ^= rotl(a4 &+ a7, 18)
+            a11 ^= rotl(a10 &+ a9, 7)
+            a8 ^= rotl(a11 &+ a10, 9)
+            a9 ^= rotl(a8 &+ a11, 13)
+            a10 ^= rotl(a9 &+ a8, 18)
+            a12 ^= rotl(a15 &+ a14, 7)
+            a13 ^= rotl(a12 &+ a15, 9)
+            a14 ^= rotl(a13 &+ a12, 13)
+            a15 ^= rotl(a14 &+ a13, 18)
         }
-        x0 &+= a0; x1 &+= a1; x2 &+= a2; x3 &+= a3; x4 &+= a4; x5 &+= a5; x6 &+= a6; x7 &+= a7
-        x8 &+= a8; x9 &+= a9; x10 &+= a10; x11 &+= a11; x12 &+= a12; x13 &+= a13; x14 &+= a14; x15 &+= a15
+        x0 &+= a0
+        x1 &+= a1
+        x2 &+= a2
+        x3 &+= a3
+        x4 &+= a4
+        x5 &+= a5
+        x6 &+= a6
+        x7 &+= a7
+        x8 &+= a8
+        x9 &+= a9
+        x10 &+= a10
+        x11 &+= a11
+        x12 &+= a12
+        x13 &+= a13
+        x14 &+= a14
+        x15 &+= a15
     }
 
     @inline(__always)
