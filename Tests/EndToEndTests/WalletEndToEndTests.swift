@@ -90,6 +90,18 @@ struct WalletEndToEndTests {
         let folder = try FileManager.default.attributesOfItem(atPath: home.directory.path + "/.parity")
         #expect((folder[.posixPermissions] as? Int) == 0o700)
 
+        // Ours opens there: eth-account (web3.py's, the same algorithm as geth's DecryptKey) decrypts our file.
+        let python = try runProcess(
+            PeerLaunch.python,
+            [
+                "-c",
+                "import json,sys; from eth_account import Account; "
+                    + "print(Account.decrypt(json.load(open(sys.argv[1])), sys.argv[2]).hex())",
+                home.keystore, "correct horse",
+            ])
+        #expect(python.status == 0, "\(python.stderr)")
+        #expect(python.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(Self.key))
+
         // address: no password needed (an empty password file would fail a decryption); --verify decrypts.
         let address = try home.run(["address"], extra: ["PRTY_PASSWORD_FILE": "/nonexistent"])
         #expect(address.status == 0, "\(address.stderr)")
