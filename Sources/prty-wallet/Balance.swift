@@ -23,7 +23,7 @@ struct Balance {
     func run() async throws {
         let address = try context.address()
         let config = try await context.connect()
-        let deviceID = try DeviceID.resolve(settings: context.settings)
+        let deviceID = try context.deviceID()
         let token = Token(chain: config.chain, address: config.token)
         let stake = StakeWallet(chain: config.chain, address: config.stakeWallet)
         let decimals = try await token.decimals()

@@ -41,6 +41,12 @@ struct WalletContext: Sendable {
         return address
     }
 
+    /// The staking key: Shared's DeviceID, the very code prty-runner uses, under the same HOME as the keystore.
+    func deviceID() throws -> String {
+        let home = settings.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return try DeviceID.resolve(settings: settings, home: home)
+    }
+
     // MARK: The chain
 
     struct ChainConfig: Sendable {

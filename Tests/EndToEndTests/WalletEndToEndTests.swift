@@ -159,6 +159,13 @@ struct WalletEndToEndTests {
         #expect(state.token == "41500000000000000000")
         #expect(state.nonce == 3)
 
+        // Without RUNNER_DEVICE_ID the staking key is the runner's ~/.parity/.device_id (Shared's DeviceID).
+        let fileID = String(repeating: "ab", count: 32)
+        try Data(fileID.utf8).write(to: URL(fileURLWithPath: home.directory.path + "/.parity/.device_id"))
+        let other = try Self.json(try home.run(["balance"], extra: ["RUNNER_DEVICE_ID": ""]))
+        #expect(other["device_id"]?.stringValue == fileID)
+        #expect(other["stake"]?["exists"] == false)
+
         let human = try home.run(["balance", "--human"])
         #expect(human.status == 0)
         #expect(human.stdoutText.contains("token balance         41.5 PRTY"))
