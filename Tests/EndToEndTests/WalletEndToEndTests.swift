@@ -29,10 +29,13 @@ struct WalletEndToEndTests {
 
         var keystore: String { directory.path + "/.parity/keystore.json" }
 
-        func run(_ arguments: [String], stdin: String = "", extra: [String: String] = [:]) throws -> ToolResult {
+        /// `timeout`: 600 where the real scrypt parameters are used (half a minute of CPU in a debug build).
+        func run(_ arguments: [String], stdin: String = "", extra: [String: String] = [:], timeout: TimeInterval = 120)
+            throws -> ToolResult
+        {
             try runTool(
                 "prty-wallet", arguments, stdin: Data(stdin.utf8), environment: environment.merging(extra) { $1 },
-                currentDirectory: directory, timeout: 120)
+                currentDirectory: directory, timeout: timeout)
         }
 
         /// Installs a keystore fixture written by eth-account (scrypt N=2^10) as this home's key, mode 0600.
@@ -65,23 +68,22 @@ struct WalletEndToEndTests {
     static let key = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
     static let address = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
 
-    /// auth (real scrypt N=2^18) → address → balance → stake 10.5 → balance → unstake 2 → balance, with the
-    /// chain's own view after each step; a dry run sends nothing.
-    @Test func authStakeUnstakeOnTheRealContracts() throws {
-        let node = try EVMNode(fund: [Self.address], tokens: "50000000000000000000")
-        defer { node.stop() }
-        let home = try Home(node: node)
+    /// The one test with the real scrypt parameters (N=2^18, 256 MiB, about a second optimised and half a
+    /// minute in a debug build): auth writes a keystore geth's algorithm opens, address reads it without the
+    /// password, --verify decrypts it.
+    @Test func authWritesAGethCompatibleKeystore() throws {
+        let home = try Home()
         defer { home.remove() }
-        let device = "e2e-device-1"
-
-        // auth: the key from stdin (never a flag), 0x accepted, the keystore is v3 scrypt N=2^18, mode 0600 in 0700.
-        let auth = try home.run(["auth", "--private-key-file", "-"], stdin: "0x\(Self.key)\n")
+        // The key from stdin (never a flag), 0x accepted; v3 scrypt N=2^18, mode 0600 in a 0700 folder.
+        let auth = try home.run(["auth", "--private-key-file", "-"], stdin: "0x\(Self.key)\n", timeout: 600)
         #expect(auth.status == 0, "\(auth.stderr)")
         #expect(auth.stdoutText == #"{"address":"\#(Self.address)","keystore":"\#(home.keystore)"}"# + "\n")
         let keystore = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: home.keystore))))
         #expect(keystore["version"] == 3)
         #expect(keystore["crypto"]?["kdf"]?.stringValue == "scrypt")
         #expect(keystore["crypto"]?["kdfparams"]?["n"]?.intValue == 262_144)
+        #expect(keystore["crypto"]?["kdfparams"]?["r"]?.intValue == 8)
+        #expect(keystore["crypto"]?["kdfparams"]?["p"]?.intValue == 1)
         #expect(
             !String(decoding: try Data(contentsOf: URL(fileURLWithPath: home.keystore)), as: UTF8.self).contains(
                 Self.key))
@@ -102,17 +104,37 @@ struct WalletEndToEndTests {
         #expect(python.status == 0, "\(python.stderr)")
         #expect(python.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(Self.key))
 
-        // address: no password needed (an empty password file would fail a decryption); --verify decrypts.
+        // address: no password needed (there is no password file at all); --verify decrypts.
         let address = try home.run(["address"], extra: ["PRTY_PASSWORD_FILE": "/nonexistent"])
         #expect(address.status == 0, "\(address.stderr)")
         #expect(address.stdoutText == #"{"address":"\#(Self.address)","keystore":"\#(home.keystore)"}"# + "\n")
-        let verified = try home.run(["address", "--verify"])
+        let verified = try home.run(["address", "--verify"], timeout: 600)
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(try Self.json(verified)["verified"] == true)
+        #expect(try Self.json(verified)["address"]?.stringValue == Self.address)
+    }
+
+    /// address → balance → stake 10.5 → balance → unstake 2 → balance, with the chain's own view after each
+    /// step; a dry run sends nothing. The key is a keystore eth-account wrote (scrypt N=2^10).
+    @Test func stakeAndUnstakeOnTheRealContracts() throws {
+        let probe = try Home()
+        let (account, _) = try probe.installLightKeystore()
+        probe.remove()
+        let node = try EVMNode(fund: [account], tokens: "50000000000000000000")
+        defer { node.stop() }
+        let home = try Home(node: node)
+        defer { home.remove() }
+        _ = try home.installLightKeystore()
+        let device = "e2e-device-1"
+
+        let address = try home.run(["address"])
+        #expect(address.status == 0, "\(address.stderr)")
+        #expect(address.stdoutText == #"{"address":"\#(account)","keystore":"\#(home.keystore)"}"# + "\n")
 
         // balance before staking.
         var balance = try Self.json(try home.run(["balance"]))
-        #expect(balance["address"]?.stringValue == Self.address)
+        #expect(balance["address"]?.stringValue == account)
+        #expect(balance["chain_id"]?.intValue == 31337)
         #expect(balance["device_id"]?.stringValue == device)
         #expect(balance["token"]?["balance"]?.stringValue == "50")
         #expect(balance["token"]?["base_units"]?.stringValue == "50000000000000000000")
@@ -127,7 +149,7 @@ struct WalletEndToEndTests {
         let dryTransactions = try Self.json(dry)["transactions"]?.arrayValue ?? []
         #expect(dryTransactions.map { $0["purpose"]?.stringValue } == ["approve", "addFunds"])
         #expect(dryTransactions.allSatisfy { $0["raw"]?.stringValue?.hasPrefix("0x02") == true })
-        #expect(try node.state(address: Self.address, device: device).nonce == 0)
+        #expect(try node.state(address: account, device: device).nonce == 0)
 
         // stake 10.5: exactly 10500000000000000000 base units move into the contract under the device id.
         let stake = try home.run(["stake", "--amount", "10.5"])
@@ -135,10 +157,10 @@ struct WalletEndToEndTests {
         let staked = try Self.json(stake)
         #expect(staked["base_units"]?.stringValue == "10500000000000000000")
         #expect(staked["transactions"]?.arrayValue?.map { $0["purpose"]?.stringValue } == ["approve", "addFunds"])
-        var state = try node.state(address: Self.address, device: device)
+        var state = try node.state(address: account, device: device)
         #expect(state.stake == "10500000000000000000")
         #expect(state.stake_exists)
-        #expect(state.stake_wallet == Self.address)
+        #expect(state.stake_wallet == account)
         #expect(state.token == "39500000000000000000")
         #expect(state.contract_tokens == "10500000000000000000")
         #expect(state.allowance == "0")  // approved exactly the amount, once
@@ -153,8 +175,8 @@ struct WalletEndToEndTests {
         // unstake 2 (withdrawFunds): one transaction, paid back to the stored wallet address.
         let unstake = try home.run(["unstake", "--amount", "2", "--confirmations", "1"])
         #expect(unstake.status == 0, "\(unstake.stderr)")
-        #expect(try Self.json(unstake)["paid_to"]?.stringValue == Self.address)
-        state = try node.state(address: Self.address, device: device)
+        #expect(try Self.json(unstake)["paid_to"]?.stringValue == account)
+        state = try node.state(address: account, device: device)
         #expect(state.stake == "8500000000000000000")
         #expect(state.token == "41500000000000000000")
         #expect(state.nonce == 3)
@@ -282,7 +304,7 @@ struct WalletEndToEndTests {
         Self.expectFailure(try home.run(["address"]), 78, "holds an unencrypted private key")
         Self.expectFailure(try home.run(["auth", "--private-key", Self.key]), 78, "auth --migrate")
 
-        let migrated = try home.run(["auth", "--migrate"])
+        let migrated = try home.run(["auth", "--migrate"], timeout: 600)
         #expect(migrated.status == 0, "\(migrated.stderr)")
         #expect(migrated.stdoutText == #"{"address":"\#(Self.address)","keystore":"\#(home.keystore)"}"# + "\n")
         #expect(migrated.stderr.contains("the plaintext original is kept at \(home.keystore).bak-"))
@@ -316,7 +338,7 @@ struct WalletEndToEndTests {
         // A keystore that exists is not replaced without --force; with it, the old one is kept as a backup.
         _ = try home.installLightKeystore()
         Self.expectFailure(try home.run(["auth", "--private-key", Self.key]), 64, "already exists")
-        let forced = try home.run(["auth", "--private-key", Self.key, "--force"])
+        let forced = try home.run(["auth", "--private-key", Self.key, "--force"], timeout: 600)
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(forced.stderr.contains("the previous key file is kept at"))
     }
