@@ -80,6 +80,7 @@ struct SenderTests {
                 .result(.null), .result(["status": "0x1", "blockNumber": "0x6", "gasUsed": "0x5208"]),
             ],
             "eth_blockNumber": [.result("0x6")],
+            "eth_getBalance": [.result("0xde0b6b3a7640000")],  // 1 ETH
         ]
     }
 
@@ -111,6 +112,29 @@ struct SenderTests {
             _ = try await Sender(
                 config: Self.config(node, maxFeeGwei: 150), key: Self.key, dryRun: false, log: Log(tool: "t"))
         }
+        #expect(!node.calls.withLock { $0 }.contains("eth_sendRawTransaction"))
+    }
+
+    @Test func notEnoughETHForGasSendsNothing() async throws {
+        var answers = Self.standardAnswers()
+        answers["eth_getBalance"] = [.result("0x0")]
+        let node = FakeNode(answers)
+        var sender = try await Sender(config: Self.config(node), key: Self.key, dryRun: false, log: Log(tool: "t"))
+        let error = await #expect(throws: WalletError.self) {
+            _ = try await sender.send("approve", to: Self.token, data: [])
+        }
+        #expect(error?.description.hasPrefix("not enough ETH for gas") == true)
+        answers["eth_getBalance"] = [.result("0x2386f26fc10000")]  // 0.01 ETH < 120000 gas × 3 gwei per gas
+        var poor = try await Sender(
+            config: Self.config(FakeNode(answers)), key: Self.key, dryRun: false, log: Log(tool: "t"))
+        _ = try await poor.send("approve", to: Self.token, data: [])  // 0.00036 ETH: fits
+        answers["eth_estimateGas"] = [.result("0x2dc6c00")]  // 48M gas: 0.144 ETH does not
+        var poorer = try await Sender(
+            config: Self.config(FakeNode(answers)), key: Self.key, dryRun: false, log: Log(tool: "t"))
+        let second = await #expect(throws: WalletError.self) {
+            _ = try await poorer.send("addFunds", to: Self.wallet, data: [])
+        }
+        #expect(second?.description.contains("may cost up to 0.1728") == true)
         #expect(!node.calls.withLock { $0 }.contains("eth_sendRawTransaction"))
     }
 

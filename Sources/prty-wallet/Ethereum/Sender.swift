@@ -13,6 +13,8 @@ struct Sender {
     let log: Log
     private(set) var nonce: UInt64
     private let fees: Transaction.Fees
+    /// The native balance left for gas, lowered by each transaction's worst-case fee as it is sent.
+    private var gasFunds: UInt256
 
     init(config: WalletContext.ChainConfig, key: PrivateKey, dryRun: Bool, log: Log) async throws {
         self.config = config
@@ -22,6 +24,7 @@ struct Sender {
         self.log = log
         nonce = try await config.chain.pendingNonce(of: from)
         fees = try await config.chain.suggestedFees()
+        gasFunds = try await config.chain.balance(of: from)
         if config.maxFeeWei < fees.maxPerGas {
             throw WalletError.feeCap(
                 what: "the transaction", perGasGwei: Amount.format(fees.maxPerGas, decimals: 9),
@@ -64,6 +67,9 @@ struct Sender {
         } catch WalletError.reverted where dryRun && fallbackGas != nil {
             gasLimit = fallbackGas ?? 0
         }
+        let worstFee = fees.maxPerGas.multiplied(by: gasLimit) ?? .max
+        guard let left = gasFunds.subtracting(worstFee) else { throw insufficientGas(purpose, need: worstFee) }
+        gasFunds = left
         let transaction = Transaction(
             chainID: config.chainID, nonce: nonce, fees: fees, gasLimit: gasLimit, to: to, data: data)
         let signed = try transaction.signed(with: key)
@@ -92,6 +98,14 @@ struct Sender {
         return Outcome(
             purpose: purpose, hash: hash, raw: nil, block: receipt.blockNumber, gasUsed: receipt.gasUsed,
             gasLimit: gasLimit)
+    }
+
+    private func insufficientGas(_ purpose: String, need: UInt256?) -> WalletError {
+        let holds = Amount.format(gasFunds, decimals: 18)
+        let needs = need.map { " and \(purpose) may cost up to \(Amount.format($0, decimals: 18))" } ?? ""
+        return .insufficient(
+            "not enough ETH for gas: \(from) holds \(holds)\(needs); nothing was sent for \(purpose), fund the address first"
+        )
     }
 
     /// Polls for the receipt, then for `confirmations` blocks, within the receipt timeout.
