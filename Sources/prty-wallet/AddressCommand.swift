@@ -26,7 +26,6 @@ struct AddressCommand {
 
     func run() throws {
         let path = context.keystorePath
-        let keystore = try context.keystore()
         var document: [String: JSON] = ["keystore": .string(path)]
         let address: Address
         if verify {
@@ -42,7 +41,6 @@ struct AddressCommand {
             }
             address = try context.address()
         }
-        _ = keystore
         document["address"] = .string(address.checksummed)
         var lines = [("address", address.checksummed), ("keystore", path)]
         if verify { lines.append(("verified", "yes: the key gives this address")) }
