@@ -57,7 +57,7 @@ struct SenderTests {
     static let token = Address(unchecked: [UInt8](repeating: 0x11, count: 20))
     static let wallet = Address(unchecked: [UInt8](repeating: 0x22, count: 20))
 
-    static func config(_ node: FakeNode, maxFeeGwei: UInt64 = 500, confirmations: Int = 1, receiptTimeout: Double = 2)
+    static func config(_ node: FakeNode, maxFeeGwei: UInt64 = 500, confirmations: Int = 1, receiptTimeout: Double = 60)
         -> WalletContext.ChainConfig
     {
         WalletContext.ChainConfig(
