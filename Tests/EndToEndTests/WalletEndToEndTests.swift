@@ -287,6 +287,24 @@ struct WalletEndToEndTests {
         #expect(Date().timeIntervalSince(started) < 20)
     }
 
+    /// Bad settings stop the tool before any network call: 78 naming the key (64 for a bad flag).
+    @Test func badSettingsAreConfigurationErrors() throws {
+        let home = try Home()
+        defer { home.remove() }
+        _ = try home.installLightKeystore()
+        Self.expectFailure(try home.run(["balance"], extra: ["BLOCKCHAIN_RPC": "ftp://node"]), 78, "BLOCKCHAIN_RPC=")
+        Self.expectFailure(
+            try home.run(["balance"], extra: ["BLOCKCHAIN_CHAIN_ID": "zero"]), 78, "BLOCKCHAIN_CHAIN_ID=")
+        Self.expectFailure(
+            try home.run(["stake", "--amount", "1"], extra: ["BLOCKCHAIN_MAX_FEE_GWEI": "lots"]), 78,
+            "BLOCKCHAIN_MAX_FEE_GWEI=")
+        Self.expectFailure(
+            try home.run(["balance"], extra: ["BLOCKCHAIN_STAKE_WALLET_ADDRESS": "0x1234"]), 78,
+            "BLOCKCHAIN_STAKE_WALLET_ADDRESS=\"0x1234\" is not valid")
+        Self.expectFailure(try home.run(["stake", "--amount", "1", "--confirmations", "0"]), 64, "--confirmations")
+        Self.expectFailure(try home.run(["stake", "--amount", "1", "--amuont", "2"]), 64, "unknown option '--amuont'")
+    }
+
     /// The runner's contract: no keystore → exit 78 and this exact last line; the plaintext original is never
     /// read silently, and `auth --migrate` encrypts it in place with a backup.
     @Test func noKeyPlaintextAndMigration() throws {
