@@ -8,7 +8,7 @@ enum Take: String, Sendable, CaseIterable {
 /// Everything that decides a partition, merged from the task's `partition_config` and seed and then the flags
 /// (flags win), and checked before any data is read.
 struct PartitionConfig: Sendable, Equatable {
-    /// `partition_config` keys (DESIGN.md, "FL config keys").
+    /// `partition_config` keys (docs/formats.md §3).
     static let keys = [
         "strategy", "total_parts", "part_index", "alpha", "min_samples", "overlap_ratio", "self_balancing",
         "holdout",
