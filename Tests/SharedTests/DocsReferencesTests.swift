@@ -167,9 +167,14 @@ struct DocsReferencesTests {
         let url = Paths.root.appendingPathComponent("docs/configuration.md")
         let page = try String(contentsOf: url, encoding: .utf8)
         let missing = SettingKey.all.filter { !page.contains("| `\($0.name)` |") }
+        // The rows to paste into the table, from the declarations (fill in the "read by" column).
+        let rows = missing.map { key in
+            let value = key.defaultValue.isEmpty ? "(empty)" : "`\(key.defaultValue)`"
+            return "| `\(key.name)` | \(value) | ? | \(key.doc) |"
+        }
         let report =
-            "docs/configuration.md §4 has no row for: " + missing.map(\.name).joined(separator: ", ")
-            + " (add `| `KEY` | default | read by | meaning |`)"
+            "docs/configuration.md §4 has no row for " + missing.map(\.name).joined(separator: ", ") + "; add:\n"
+            + rows.joined(separator: "\n")
         #expect(missing.isEmpty, Comment(rawValue: report))
     }
 
