@@ -451,9 +451,11 @@ struct DatasetBuilder {
         if let index = labels.firstIndex(where: { !$0.isFinite }) {
             throw .badData("label \(index + 1) is not a finite number")
         }
-        return Dataset(
+        let dataset = Dataset(
             features: features, width: width, labels: labels, task: task, classes: classes,
             labelNames: labelNames, featureNames: featureNames)
+        do { try DatasetReader.validate(dataset) } catch { throw .badData(error.message) }  // the shared rules
+        return dataset
     }
 
     // MARK: - JSON

@@ -42,6 +42,7 @@ struct Evaluate {
             "loss": .double(metrics.loss),
         ]
         result[metric] = .double(metrics.accuracy)
+        try FiniteCheck.json(.object(result), what: "evaluate's result", hint: LoadedModel.nonFiniteHint)
         return .object(result)
     }
 }

@@ -44,6 +44,8 @@ struct Predict {
             throw UsageError("--probabilities needs a classifier; this model does regression")
         }
         let (values, chances) = model.predictions(dataset)
+        try FiniteCheck.values(values, what: "the predictions", hint: LoadedModel.nonFiniteHint)
+        if let chances { try FiniteCheck.values(chances, what: "the class probabilities", hint: LoadedModel.nonFiniteHint) }
         var out = [UInt8]()
         out.reserveCapacity(values.count * 8)
         let k = model.classes.count
