@@ -33,6 +33,7 @@ struct Evaluate {
     }
 
     static func evaluate(_ document: ModelDocument, on dataset: Dataset, source: String) throws -> JSON {
+        guard dataset.count > 0 else { throw TrainError.data("the dataset has no rows: there is nothing to evaluate") }
         try Fit.checkData(dataset)
         let model = try LoadedModel(document, dataset: dataset, source: source)
         let metrics = try model.evaluate(dataset)

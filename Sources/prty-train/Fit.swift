@@ -79,7 +79,8 @@ struct Fit {
     func run() throws {
         let bytes = try Input.standardInput(what: "a dataset")
         let dataset = try DatasetReader.read(bytes)
-        let update = try fit(dataset)
+        let update: ModelUpdate
+        do { update = try fit(dataset) } catch { throw DivergenceError.explain(error, dataset: dataset, config: config) }
         try FiniteCheck.members(update.members, document: "the model update")
         Tool.writeStdout(update.bytes)
     }
@@ -332,6 +333,7 @@ struct Fit {
                         + "\(dataset.width)")
             }
             start = try NeuralNetwork(shape: shape, weights: global.weights, source: "global_model")
+            try GlobalModelCheck.network(global, shape: shape, classes: dataset.classes)
         } else {
             start = NeuralNetwork.initial(shape, seed: config.seed)
         }

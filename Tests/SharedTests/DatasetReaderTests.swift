@@ -116,8 +116,10 @@ struct DatasetReaderTests {
         (#"{"features":[[1]]}"#, "dataset has no labels array"),
         (#"{"features":[[1]],"labels":"0"}"#, "dataset has no labels array"),
         (#"{"features":[[1],[2]],"labels":[0]}"#, "dataset has 2 feature rows but 1 labels"),
-        (#"{"features":[[1]],"labels":["cat"]}"#, "label 0 is not a finite number"),
-        (#"{"features":[[1],[2]],"labels":[0,true]}"#, "label 1 is not a finite number"),
+        (#"{"format":"prty.dataset/1","features":[[1]],"labels":["cat"]}"#,
+         "the labels of a prty.dataset/1 document must be numbers (string labels are stored as 0..K-1 with "
+            + "label_names); drop \"format\" to have them mapped as in a plain dataset"),
+        (#"{"features":[[1],[2]],"labels":[0,true]}"#, "label 1 is a boolean, not a string or a number"),
         (#"{"features":[[1],[2]],"labels":[0,2],"classes":[0,1]}"#, "label 2 of row 1 is not among classes"),
         (#"{"features":[[1]],"labels":[0],"classes":[0,1,2],"label_names":["a","b"]}"#,
          "label_names has 2 names for 3 classes"),

@@ -41,12 +41,21 @@ public struct Arguments: Sendable {
             } else if rest.first == "--version" {
                 return .version
             } else if let name = command.defaultSubcommand, let sub = command.subcommand(named: name) {
+                // A word that is neither an option nor something the default subcommand takes is a mistyped
+                // command (`prty-train evalute`), not an argument of the default one.
+                if let word = rest.first, !word.hasPrefix("-") || word == "-", sub.maxPositionals == 0,
+                    Double(word) == nil
+                {
+                    let names = command.subcommands.map(\.name).joined(separator: ", ")
+                    throw UsageError("unknown command '\(Excerpt.of(word))' for \(path.joined(separator: " ")); "
+                        + "expected one of: \(names)")
+                }
                 command = sub
             } else if rest.isEmpty {
                 return .help(command, path: path)
             } else {
                 let names = command.subcommands.map(\.name).joined(separator: ", ")
-                throw UsageError("unknown command '\(rest.first!)' for \(path.joined(separator: " ")); "
+                throw UsageError("unknown command '\(Excerpt.of(rest.first ?? ""))' for \(path.joined(separator: " ")); "
                     + "expected one of: \(names)")
             }
             path.append(command.name)

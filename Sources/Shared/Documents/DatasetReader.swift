@@ -162,6 +162,7 @@ struct DatasetScanner {
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     mutating func document() throws(DataError) -> DatasetFields {
+        index = JSONParser.byteOrderMarkLength(bytes)
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
             // Not an object: let the general parser say whether it is malformed or just another JSON type.
