@@ -46,8 +46,10 @@ struct PartitionConfig: Sendable, Equatable {
         seed = try task.sessionSeed()
 
         if let name = arguments.value("strategy") { strategy = try Strategy(name: name) }
-        if let value = try arguments.int("parts") { totalParts = value }
-        if let value = try arguments.int("index") { partIndex = value }
+        // Flags are parsed without a range so that in-range mistakes get validate()'s own messages; the
+        // `expected` text is what a value that is not an integer at all is told.
+        if let value = try arguments.int("parts", expected: "an integer in 1...\(Self.maxParts)") { totalParts = value }
+        if let value = try arguments.int("index", expected: "an integer in 0...(parts − 1)") { partIndex = value }
         if let text = arguments.value("alpha") {
             // Parsed here rather than with a range, so that 0 or -1 get the seed's own message from validate().
             guard let value = Double(text), value.isFinite else {
@@ -55,10 +57,10 @@ struct PartitionConfig: Sendable, Equatable {
             }
             alpha = value
         }
-        if let value = try arguments.int("min-samples") { minSamples = value }
-        if let value = try arguments.double("overlap") { overlapRatio = value }
+        if let value = try arguments.int("min-samples", expected: "an integer ≥ 0") { minSamples = value }
+        if let value = try arguments.double("overlap", expected: "a number in [0, 1]") { overlapRatio = value }
         if arguments.flag("self-balancing") { selfBalancing = true }
-        if let value = try arguments.double("holdout") { holdout = value }
+        if let value = try arguments.double("holdout", expected: "a number in [0, 1)") { holdout = value }
         if let text = arguments.value("take") {
             guard let value = Take(rawValue: text) else {
                 throw UsageError("--take must be train or test, got '\(text)'")

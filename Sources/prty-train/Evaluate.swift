@@ -33,6 +33,7 @@ struct Evaluate {
     }
 
     static func evaluate(_ document: ModelDocument, on dataset: Dataset, source: String) throws -> JSON {
+        guard dataset.count > 0 else { throw TrainError.data("the dataset has no rows: there is nothing to evaluate") }
         try Fit.checkData(dataset)
         let model = try LoadedModel(document, dataset: dataset, source: source)
         let metrics = try model.evaluate(dataset)
@@ -42,6 +43,7 @@ struct Evaluate {
             "loss": .double(metrics.loss),
         ]
         result[metric] = .double(metrics.accuracy)
+        try FiniteCheck.json(.object(result), what: "evaluate's result", hint: LoadedModel.nonFiniteHint)
         return .object(result)
     }
 }

@@ -38,12 +38,15 @@ struct Predict {
     static func predict(_ document: ModelDocument, on dataset: Dataset, source: String, probabilities: Bool)
         throws -> [UInt8]
     {
+        guard dataset.count > 0 else { throw TrainError.data("the dataset has no rows: there is nothing to predict") }
         try Fit.checkData(dataset)
         let model = try LoadedModel(document, dataset: dataset, source: source)
         if probabilities, model.task != .classification {
             throw UsageError("--probabilities needs a classifier; this model does regression")
         }
         let (values, chances) = model.predictions(dataset)
+        try FiniteCheck.values(values, what: "the prediction of row", hint: LoadedModel.nonFiniteHint)
+        if let chances { try FiniteCheck.values(chances, what: "the class probability (row × class)", hint: LoadedModel.nonFiniteHint) }
         var out = [UInt8]()
         out.reserveCapacity(values.count * 8)
         let k = model.classes.count
