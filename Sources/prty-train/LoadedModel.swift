@@ -76,6 +76,14 @@ struct LoadedModel {
         }
     }
 
+    /// A forest combines its members' trees by `voting` instead of the way its document says (no effect on other
+    /// models).
+    mutating func overrideVoting(_ voting: RandomForest.Voting?) {
+        guard let voting, case .forest(var forest) = family else { return }
+        forest.voting = voting
+        family = .forest(forest)
+    }
+
     /// Class probabilities (rows × classes) for classification, one value per row for regression.
     func outputs(_ data: Dataset) -> [Double] {
         switch family {
