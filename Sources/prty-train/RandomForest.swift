@@ -218,12 +218,17 @@ struct RandomForest: Sendable, Equatable {
             let weight = rows / total
             var factors = [Double](repeating: 0, count: k)
             for c in 0..<k where member.labelCounts[c] > 0 {
-                // w_j · π(c) / π_j(c)
-                factors[c] = weight * (classTotals[c] / total) / (Double(member.labelCounts[c]) / rows)
+                // π(c) / π_j(c)
+                factors[c] = (classTotals[c] / total) / (Double(member.labelCounts[c]) / rows)
                 weightSums[c] += weight
             }
+            // Each member's corrected posterior is normalised on its own before averaging: unnormalised, a member
+            // would weigh in most where its own data are thinnest (its p_j(x) is smallest there).
             for row in 0..<data.count {
-                for c in 0..<k { scores[row * k + c] += factors[c] * p[row * k + c] }
+                var sum = 0.0
+                for c in 0..<k { sum += factors[c] * p[row * k + c] }
+                guard sum > 0 else { continue }
+                for c in 0..<k { scores[row * k + c] += weight * factors[c] * p[row * k + c] / sum }
             }
         }
         for row in 0..<data.count {

@@ -1,4 +1,4 @@
-import Shared
+@testable import Shared
 import Testing
 
 @testable import prty_partition

@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+@testable import Shared
 import Testing
 
 @testable import prty_partition
