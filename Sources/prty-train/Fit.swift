@@ -342,7 +342,7 @@ struct Fit {
         // Training runs on standardised features (NeuralNetwork+Standardisation): `start` is in original units
         // (what the delta is taken from), `local` the same network for standardised inputs. Without a global
         // model the seed's initialisation is drawn for standardised inputs, so it suits any feature scale.
-        let scaling = Standardisation(training.features, rows: training.count, width: dataset.width)
+        let scaling = Standardisation.network(training.features, rows: training.count, width: dataset.width)
         let start: NeuralNetwork
         var local: NeuralNetwork
         if let global = config.globalModel {

@@ -44,6 +44,27 @@ extension NeuralNetwork {
 }
 
 extension Standardisation {
+    /// A network's scaling: the training rows' mean and spread, with the spread at least a tenth of the
+    /// feature's range. A feature that is nearly constant on one participant (a pixel that is almost always
+    /// blank in its part) would otherwise get a tiny spread, and folding it back would give that participant
+    /// first-layer weights orders of magnitude larger than everyone else's, which then dominate FedAvg.
+    static func network(_ features: [Double], rows: Int, width: Int) -> Standardisation {
+        var scaling = Standardisation(features, rows: rows, width: width)
+        guard rows > 0 else { return scaling }
+        for f in 0..<width {
+            var low = features[f]
+            var high = features[f]
+            for row in 1..<rows {
+                let x = features[row * width + f]
+                low = min(low, x)
+                high = max(high, x)
+            }
+            let floor = (high - low) / 10
+            if floor.isFinite, floor > scaling.scales[f] { scaling.scales[f] = floor }
+        }
+        return scaling
+    }
+
     /// The standardised copy of `rows` rows of `features` (row-major, `means.count` wide).
     func apply(_ features: [Double], rows: Int) -> [Double] {
         let width = means.count

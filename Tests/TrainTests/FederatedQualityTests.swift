@@ -148,8 +148,9 @@ struct FederatedQualityTests {
     /// `data` dealt to three participants with strong label skew: class c goes mostly to participant c.
     static func skewedParts(_ data: Dataset, seed: UInt64 = 3) -> [Dataset] {
         var random = SeededRandom(seed: seed)
-        // Per class, each participant's share: what a Dirichlet(0.5) draw over three parts typically gives.
-        let shares: [[Double]] = [[0.9, 0.08, 0.02], [0.6, 0.05, 0.35], [0.02, 0.3, 0.68]]
+        // Per class, each participant's share: the Dirichlet(0.5) draw prty-partition makes for three parts of
+        // the benchmark's 80,000-row set (seed of session "bench-federated").
+        let shares: [[Double]] = [[0.2, 0.38, 0.42], [0.03, 0.06, 0.91], [0.04, 0.9, 0.06]]
         var rows: [[Int]] = [[], [], []]
         for row in 0..<data.count {
             let label = Int(data.labels[row])
@@ -181,8 +182,6 @@ struct FederatedQualityTests {
         let soft = accuracy(.soft)
         let corrected = accuracy(.priorCorrected)
         #expect(corrected > soft + 0.01, "prior-corrected \(corrected) vs soft \(soft)")
-        let central = try ForestTestData.fit(data, ["num_trees": 60], seed: 1)
-        print("PRIOR", corrected, "SOFT", soft, "CENTRAL", ForestTestData.accuracy(central, test), parts.map(\.count))
         // Probabilities stay probabilities.
         let p = union.predictProbabilities(test)
         for row in 0..<test.count { #expect(abs(p[row * 3] + p[row * 3 + 1] + p[row * 3 + 2] - 1) < 1e-9) }
