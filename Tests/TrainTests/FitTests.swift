@@ -83,7 +83,7 @@ struct FitTests {
                 for (index, value) in values.enumerated() { #expect(abs(value - expected[name]![index]) < 1e-12) }
             }
             let training = part.subset(ValidationSplit(rows: part.count, fraction: 0.2, seed: seed).training)
-            let scaling = Standardisation(training.features, rows: training.count, width: 4)
+            let scaling = Standardisation.network(training.features, rows: training.count, width: 4)
             let back = try NeuralNetwork(shape: shape, weights: start, source: "start").standardised(scaling)
             for index in back.parameters.indices {
                 #expect(abs(back.parameters[index] - initial.parameters[index]) < 1e-12)

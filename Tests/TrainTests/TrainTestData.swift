@@ -55,7 +55,7 @@ enum TrainTestData {
         -> [String: [Double]]
     {
         let training = data.subset(ValidationSplit(rows: data.count, fraction: fraction, seed: seed).training)
-        let scaling = Standardisation(training.features, rows: training.count, width: data.width)
+        let scaling = Standardisation.network(training.features, rows: training.count, width: data.width)
         return NeuralNetwork.initial(shape, seed: seed).unstandardised(scaling).weights()
     }
 
