@@ -35,10 +35,13 @@ struct Evaluate {
     func run() throws {
         let document = try ModelDocument.load(path: modelPath)
         let dataset = try DatasetReader.read(try Input.standardInput(what: "a dataset"))
-        Tool.writeStdout(try Self.evaluate(document, on: dataset, source: modelPath, voting: voting).serialized() + "\n")
+        Tool.writeStdout(
+            try Self.evaluate(document, on: dataset, source: modelPath, voting: voting).serialized() + "\n")
     }
 
-    static func evaluate(_ document: ModelDocument, on dataset: Dataset, source: String, voting: RandomForest.Voting? = nil)
+    static func evaluate(
+        _ document: ModelDocument, on dataset: Dataset, source: String, voting: RandomForest.Voting? = nil
+    )
         throws -> JSON
     {
         try Fit.checkData(dataset)

@@ -38,12 +38,15 @@ struct Predict {
     func run() throws {
         let document = try ModelDocument.load(path: modelPath)
         let dataset = try DatasetReader.read(try Input.standardInput(what: "a dataset"))
-        Tool.writeStdout(try Self.predict(document, on: dataset, source: modelPath, probabilities: withProbabilities, voting: voting))
+        Tool.writeStdout(
+            try Self.predict(document, on: dataset, source: modelPath, probabilities: withProbabilities, voting: voting)
+        )
     }
 
-    static func predict(_ document: ModelDocument, on dataset: Dataset, source: String, probabilities: Bool, voting: RandomForest.Voting? = nil
-    ) throws -> [UInt8]
-    {
+    static func predict(
+        _ document: ModelDocument, on dataset: Dataset, source: String, probabilities: Bool,
+        voting: RandomForest.Voting? = nil
+    ) throws -> [UInt8] {
         try Fit.checkData(dataset)
         var model = try LoadedModel(document, dataset: dataset, source: source)
         model.overrideVoting(voting)

@@ -11,7 +11,10 @@ struct SimulateEndToEndTests {
         let data = TrainEndToEndTests.blobs(rows: 300)
         let result = try runTool(
             "prty-train",
-            ["simulate", "--task", TrainEndToEndTests.nnTask, "--participants", "3", "--rounds", "2", "--alpha", "0.5"],
+            [
+                "simulate", "--task", TrainEndToEndTests.nnTask, "--participants", "3", "--rounds", "2", "--alpha",
+                "0.5",
+            ],
             stdin: data)
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONParser.parse(Array(result.stdout))
