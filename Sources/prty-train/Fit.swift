@@ -42,8 +42,11 @@ struct Fit {
             train_config.epochs, batch_size and learning_rate are required), linear_regression (the same \
             train_config) or random_forest (model_config with scikit-learn's keys and the seed's defaults). \
             Training starts from global_model when the task has one (a forest ignores it), else from the \
-            initialisation every participant derives from the session seed. loss and accuracy (R² for \
-            regression) are measured on the held-out train_config.validation_fraction of the local rows. \
+            initialisation every participant derives from the session seed. Networks train on standardised \
+            features and fold the scaling back into the first layer, so the update is in the original units; \
+            train_config.proximal_mu adds FedProx's proximal term. loss and accuracy (R² for regression) are \
+            measured on the held-out train_config.validation_fraction of the local rows, or for a bootstrap \
+            forest on its out-of-bag rows (every row then trains). \
             Operator caps: TRAIN_MAX_TREES, TRAIN_MAX_DEPTH, TRAIN_MAX_EPOCH_SAMPLES, TRAIN_MAX_LAYER_SIZE, \
             TRAIN_MAX_PARAMETERS (environment or .env). SIGINT/SIGTERM stop training between batches (exit 130).
             """)
