@@ -34,13 +34,16 @@ struct Simulate {
             Writes one JSON document: the configuration used and, for every round, the global model's held-out \
             accuracy (R² for regression) and loss, each participant's rows and own metrics, and the central \
             model's figures on the same held-out rows. People's lines on stderr say the same per round. Without \
-            a partition_config the parts are non_iid with alpha 0.5, as in the seed's default.
+            a partition_config the parts are non_iid with alpha 0.5, as in the seed's default (random for \
+            regression labels).
             """)
 
     let task: TaskConfig
     let participants: Int
     let rounds: Int
     let partition: PartitionConfig
+    /// Whether the strategy is the default non_iid (which becomes random for regression labels).
+    var defaultStrategy = false
     let caps: TrainCaps
     let log: Log
 
@@ -49,6 +52,7 @@ struct Simulate {
         var task = try arguments.value("task").map(TaskConfig.load) ?? .empty
         task = try Fit.applyFlags(arguments, to: task)
         var partitionValues = task.values["partition_config"]?.objectValue ?? [:]
+        defaultStrategy = partitionValues["strategy"] == nil && arguments.value("strategy") == nil
         if partitionValues["strategy"] == nil {
             partitionValues["strategy"] = "non_iid"
             if partitionValues["alpha"] == nil { partitionValues["alpha"] = .double(0.5) }
@@ -97,6 +101,10 @@ struct Simulate {
     /// The whole session on `dataset`; pure apart from timing and differential-privacy noise.
     func simulate(_ dataset: Dataset) throws -> JSON {
         try Fit.checkData(dataset)
+        var partition = partition
+        if defaultStrategy, dataset.task == .regression {
+            partition.strategy = .random  // non_iid splits by class; regression labels have none
+        }
         let plan: PartitionPlan
         do { plan = try PartitionPlan(dataset, config: partition) } catch { throw TrainError.data(error.description) }
         let test = dataset.picking(plan.test)
