@@ -6,7 +6,9 @@ import Shared
 struct TrainConfig: Sendable {
     static let networkKeys = ["hidden_size", "hidden_sizes", "input_size", "output_size", "task", "activation"]
     static let linearKeys = ["input_size", "task"]
-    static let trainKeys = ["epochs", "batch_size", "learning_rate", "optimizer", "momentum", "validation_fraction"]
+    static let trainKeys = [
+        "epochs", "batch_size", "learning_rate", "optimizer", "momentum", "validation_fraction", "proximal_mu",
+    ]
     static let privacyKeys = ["differential_privacy", "l2_norm_clip", "noise_multiplier", "secure_aggregation"]
     /// The server stores the session's model family inside `model_config` too (it prices rewards by it), so a
     /// `model_type` there is accepted when it agrees with the top-level one.
@@ -121,10 +123,16 @@ struct TrainConfig: Sendable {
                     "train_config.momentum applies to optimizer sgd only; Adam keeps its own "
                         + "moment estimates (remove momentum or use optimizer sgd)")
             }
+            let mu = try train.double("proximal_mu") ?? 0
+            guard mu >= 0, mu.isFinite else {
+                throw UsageError(
+                    "train_config.proximal_mu must be a number ≥ 0 (FedProx's μ; 0 is plain FedAvg), "
+                        + "got \(NumberFormat.shortest(mu))")
+            }
             training = NetworkTraining(
                 epochs: epochs, batchSize: batchSize,
                 optimizer: OptimizerConfig(kind: kind, learningRate: rate, momentum: momentum),
-                shuffleSeed: shuffleSeed)
+                shuffleSeed: shuffleSeed, proximalMu: mu)
         }
 
         // privacy_config
@@ -242,6 +250,7 @@ struct TrainConfig: Sendable {
             object["learning_rate"] = .double(training.optimizer.learningRate)
             object["optimizer"] = .string(training.optimizer.kind.rawValue)
             if training.optimizer.kind == .sgd { object["momentum"] = .double(training.optimizer.momentum) }
+            object["proximal_mu"] = .double(training.proximalMu)
         }
         return .object(object)
     }

@@ -8,7 +8,7 @@ struct TrainCommandTests {
         #expect(Train.command.name == "prty-train")
         #expect(!Train.command.examples.isEmpty)
         #expect(Train.command.defaultSubcommand == "fit")
-        #expect(Train.command.subcommands.map(\.name) == ["fit", "aggregate", "evaluate", "predict"])
+        #expect(Train.command.subcommands.map(\.name) == ["fit", "aggregate", "evaluate", "predict", "simulate"])
         for sub in Train.command.subcommands { #expect(!sub.examples.isEmpty, "\(sub.name) has no example") }
     }
 

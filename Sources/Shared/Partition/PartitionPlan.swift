@@ -1,5 +1,3 @@
-import Shared
-
 /// The whole partition of one dataset, as every participant computes it: the held-out split, every part's rows and
 /// class counts, and the order of rows inside each part. Pure: a function of the labels, the configuration and the
 /// seed, so the same inputs give the same plan on every machine and in every round.
@@ -12,12 +10,12 @@ import Shared
 /// — what overlap copies — are a uniform sample of it even when the input is sorted by class. Overlap copies come
 /// after a part's own rows. The held-out test set is in input order. A part is put in order only when its rows are
 /// asked for, and a neighbour's only as far as overlap reaches into it.
-struct PartitionPlan: Sendable {
-    let config: PartitionConfig
+public struct PartitionPlan: Sendable {
+    public let config: PartitionConfig
     /// The held-out test rows, ascending.
-    let test: [Int]
+    public let test: [Int]
     /// How many rows are left for training (every row not held out).
-    let trainCount: Int
+    public let trainCount: Int
     /// Every part's own rows, part after part, each part in input order: part p is
     /// `byPart[starts[p]..<starts[p + 1]]`. Empty when only the test set is taken.
     private let byPart: [Int]
@@ -25,17 +23,17 @@ struct PartitionPlan: Sendable {
     /// How many copies from the next part each part receives (overlap).
     let overlapCounts: [Int]
     /// How many Dirichlet draws it took (non_iid only).
-    let draws: Int?
+    public let draws: Int?
     /// The number of classes (0 for regression).
-    let classCount: Int
+    public let classCount: Int
     /// Class counts of every part as written, copies included (classification; empty for regression), in
     /// `classes` order.
     let classCounts: [[Int]]
     /// Class counts of the training rows and of the test set (classification; empty for regression).
-    let trainClassCounts: [Int]
-    let testClassCounts: [Int]
+    public let trainClassCounts: [Int]
+    public let testClassCounts: [Int]
 
-    init(_ dataset: Dataset, config: PartitionConfig) throws(PartitionError) {
+    public init(_ dataset: Dataset, config: PartitionConfig) throws(PartitionError) {
         try self.init(labels: dataset.labels, task: dataset.task, classes: dataset.classes, config: config)
     }
 
@@ -141,20 +139,20 @@ struct PartitionPlan: Sendable {
     }
 
     /// Part `part` as written: its own rows, then copies of the first rows of the next part.
-    func part(_ part: Int) -> [Int] {
+    public func part(_ part: Int) -> [Int] {
         own(part) + ownPrefix((part + 1) % config.totalParts, overlapCounts[part])
     }
 
     /// The rows this invocation writes: its part, or the test set.
-    var rows: [Int] { config.take == .test ? test : part(config.partIndex) }
+    public var rows: [Int] { config.take == .test ? test : part(config.partIndex) }
 
     /// Sizes of every output as written (one "part" — the test set — for `--take test`).
-    var outputSizes: [Int] {
+    public var outputSizes: [Int] {
         config.take == .test ? [test.count] : zip(ownSizes, overlapCounts).map { $0 + $1 }
     }
 
     /// Class counts of every output, as `outputSizes`.
-    var outputClassCounts: [[Int]] {
+    public var outputClassCounts: [[Int]] {
         config.take == .test ? [testClassCounts] : classCounts
     }
 
@@ -208,7 +206,7 @@ struct PartitionPlan: Sendable {
 
     /// The Dataset's `partition` object (docs/formats.md §2.3): how this part was made, with every part's size and
     /// class counts so a participant can check its neighbours' shares without their data.
-    func partitionObject() -> JSON {
+    public func partitionObject() -> JSON {
         var object: [String: JSON] = [
             "seed": .uint64(config.seed),
             "holdout": .double(config.holdout),

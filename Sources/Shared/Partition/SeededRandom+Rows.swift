@@ -1,5 +1,3 @@
-import Shared
-
 extension SeededRandom {
     /// Fisher–Yates in its forward form: for i in 0..<n−1, swap element i with one drawn from i..<n
     /// (`i + nextInt(below: n − i)`). Going forward, the first k elements are final after k steps, so

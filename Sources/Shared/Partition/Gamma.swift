@@ -1,5 +1,4 @@
 import Foundation
-import Shared
 
 /// Gamma(shape, 1) draws by Marsaglia & Tsang, "A Simple Method for Generating Gamma Variables" (ACM TOMS 26(3),
 /// 2000): a squeeze-accepted transform of one normal draw. For shape < 1 the paper's boost applies:

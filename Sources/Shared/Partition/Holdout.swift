@@ -1,5 +1,3 @@
-import Shared
-
 /// The held-out split, made before any partitioning so that the evaluation rows are the same for every participant
 /// and never trained on. Classification: stratified — each class gives its share of the ⌊f·N⌉ test rows
 /// (largest remainders, ties to the earlier class, all in integers), chosen at random within the class.

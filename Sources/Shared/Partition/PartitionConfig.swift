@@ -1,39 +1,37 @@
-import Shared
-
 /// Which rows to output: a training part, or the held-out test set.
-enum Take: String, Sendable, CaseIterable {
+public enum Take: String, Sendable, CaseIterable {
     case train, test
 }
 
 /// Everything that decides a partition, merged from the task's `partition_config` and seed and then the flags
 /// (flags win), and checked before any data is read.
-struct PartitionConfig: Sendable, Equatable {
+public struct PartitionConfig: Sendable, Equatable {
     /// `partition_config` keys (docs/formats.md §3).
-    static let keys = [
+    public static let keys = [
         "strategy", "total_parts", "part_index", "alpha", "min_samples", "overlap_ratio", "self_balancing",
         "holdout",
     ]
 
     /// The most parts a dataset is split into: every part costs memory for its counts even when it is empty.
-    static let maxParts = 1_000_000
+    public static let maxParts = 1_000_000
 
-    var strategy = Strategy.random
-    var totalParts = 1
-    var partIndex = 0
+    public var strategy = Strategy.random
+    public var totalParts = 1
+    public var partIndex = 0
     /// Dirichlet concentration; required (and only used) by non_iid.
-    var alpha: Double?
-    var minSamples = 0
-    var overlapRatio = 0.0
-    var selfBalancing = false
-    var holdout = 0.0
-    var take = Take.train
+    public var alpha: Double?
+    public var minSamples = 0
+    public var overlapRatio = 0.0
+    public var selfBalancing = false
+    public var holdout = 0.0
+    public var take = Take.train
     /// The session seed: `--seed`, else the task's `seed`, else SHA-256(session_id), else 0.
-    var seed: UInt64 = 0
+    public var seed: UInt64 = 0
 
-    init() {}
+    public init() {}
 
     /// The task's section and seed, then the flags on top. Types are checked here; ranges in `validate()`.
-    init(task: TaskConfig, arguments: Arguments) throws {
+    public init(task: TaskConfig, arguments: Arguments) throws {
         let section = try task.section("partition_config", known: Self.keys)
         if let name = try section.string("strategy") { strategy = try Strategy(name: name) }
         if let value = try section.int("total_parts") { totalParts = value }
@@ -77,7 +75,7 @@ struct PartitionConfig: Sendable, Equatable {
     }
 
     /// Range checks that need no data.
-    func validate() throws(PartitionError) {
+    public func validate() throws(PartitionError) {
         guard totalParts >= 1 else { throw .tooFewParts(totalParts) }
         guard totalParts <= Self.maxParts else { throw .tooManyParts(totalParts) }
         guard (0..<totalParts).contains(partIndex) else {

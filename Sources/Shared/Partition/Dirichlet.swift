@@ -1,5 +1,4 @@
 import Foundation
-import Shared
 
 /// `non_iid` (alias `dirichlet`): Flower's DirichletPartitioner (flwr_datasets, dirichlet_partitioner.py;
 /// Yurochkin et al. 2019), computed once for the whole training set so every participant gets the same parts.

@@ -1,5 +1,3 @@
-import Shared
-
 /// `label_skew`: each part gets whole classes. With K classes and P parts (classes in `classes` order, parts in
 /// index order):
 /// - K ≥ P: part j gets a contiguous run of ⌊K/P⌋ classes, the first K mod P parts one class more;

@@ -1,9 +1,8 @@
 import Foundation
-import Shared
 
 /// Every way prty-partition refuses a configuration or a dataset, with the exit status docs/exit-codes.md assigns:
 /// 64 for a configuration that is invalid or cannot be met (flags or task), 65 for data the strategy cannot split.
-enum PartitionError: ExitStatusError, Equatable {
+public enum PartitionError: ExitStatusError, Equatable {
     case unknownStrategy(String)
     case tooFewParts(Int)
     case tooManyParts(Int)
@@ -24,14 +23,14 @@ enum PartitionError: ExitStatusError, Equatable {
     /// Every Dirichlet draw left some part below min_samples.
     case dirichletDrawsExhausted(alpha: Double, minSamples: Int, draws: Int, smallest: Int)
 
-    var exitStatus: ExitStatus {
+    public var exitStatus: ExitStatus {
         switch self {
         case .needsClasses: .dataError
         default: .usage
         }
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .unknownStrategy(let name):
             "unknown partition strategy '\(name)'; known strategies: \(Strategy.names.joined(separator: ", "))"

@@ -1,10 +1,8 @@
-import Shared
-
 /// The five ways to split the training set into parts. A strategy decides only counts — how many training rows of
 /// each class (or of all rows) each part gets — and whether those rows are chosen at random; `Allocation.deal`
 /// hands out the rows. Every strategy is a function of the counts, the configuration and one seeded generator, so
 /// every participant computes the same assignment and takes its own part.
-enum Strategy: String, Sendable, CaseIterable {
+public enum Strategy: String, Sendable, CaseIterable {
     case random
     case stratified
     case sequential
@@ -12,11 +10,11 @@ enum Strategy: String, Sendable, CaseIterable {
     case labelSkew = "label_skew"
 
     /// Every accepted name, aliases included, as `--help` and the completions list them.
-    static let names = ["random", "iid", "stratified", "sequential", "non_iid", "dirichlet", "label_skew"]
+    public static let names = ["random", "iid", "stratified", "sequential", "non_iid", "dirichlet", "label_skew"]
 
     /// A name from a flag or a task. Case-insensitive, as the original runner lower-cased it; `iid` and
     /// `dirichlet` are the original's aliases.
-    init(name: String) throws(PartitionError) {
+    public init(name: String) throws(PartitionError) {
         switch name.lowercased() {
         case "random", "iid": self = .random
         case "stratified": self = .stratified
@@ -29,7 +27,7 @@ enum Strategy: String, Sendable, CaseIterable {
 
     /// Whether the strategy splits by class, so it cannot run on a regression dataset. Its allocation has one
     /// group per class; the others have one group, all training rows.
-    var needsClasses: Bool { self == .stratified || self == .nonIID || self == .labelSkew }
+    public var needsClasses: Bool { self == .stratified || self == .nonIID || self == .labelSkew }
 
     /// Whether the strategy draws random numbers (sequential is a function of the input order alone).
     var isSeeded: Bool { self != .sequential }

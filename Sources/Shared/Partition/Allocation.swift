@@ -1,5 +1,3 @@
-import Shared
-
 /// A strategy's whole decision, as counts: how many rows of each group (a class, or all rows as one group) go to
 /// each bucket (a part; for the held-out split: train or test). `deal` then hands the rows out: each group gets a
 /// vector of bucket numbers with those counts — in order (contiguous slices of the group in input order) or
