@@ -61,7 +61,9 @@ struct CommandTask {
         // rlimits through prlimit(1), and a drop to nobody when we are root (RLIMIT_NPROC does not bind root).
         let cpuSeconds = max(1, Int((limits.timeout * limits.cpus).rounded(.up)))
         var argv = [
-            "--cpu=\(cpuSeconds)", "--as=\(limits.memoryBytes)", "--nofile=1024", "--nproc=\(limits.pids)",
+            // CPU: SIGXCPU at the soft limit, SIGKILL a second later.
+            "--cpu=\(cpuSeconds):\(cpuSeconds + 1)", "--as=\(limits.memoryBytes)", "--nofile=1024",
+            "--nproc=\(limits.pids)",
             "--core=0", "--",
         ]
         if getuid() == 0 {
@@ -123,7 +125,7 @@ struct CommandTask {
                 }
             case .signaled(let signal):
                 result.exitCode = 128 + Int(signal)
-                result.error = "killed by signal \(Subprocess.signalName(signal))"
+                result.error = "killed by signal \(signal == SIGXCPU ? "SIGXCPU" : Subprocess.signalName(signal))"
                 if signal == SIGXCPU { result.error += " (the CPU-time limit of \(cpuSeconds) s)" }
             }
         }

@@ -26,7 +26,7 @@ struct Pull {
             do {
                 try await ollama.pull(model, log: log)
             } catch let failure as LLMFailure {
-                throw ExecError.protocolError(failure.description)
+                throw ExecError.protocolError("pulling \(model) failed: \(failure.description)")
             }
             log.info("pulled", "\(model): ready", ["model": .string(model)])
         }

@@ -136,7 +136,7 @@ struct Container {
             + Double((ContinuousClock.now - started).components.seconds)
         sampler.cancel()
 
-        let state = try await engine.json(engine.request(.get, "/containers/\(id)/json"))["State"]
+        let state = try await engine.json(cleanup(.get, "/containers/\(id)/json"))["State"]
         outcome.exitCode = state?["ExitCode"]?.intValue ?? -1
         outcome.oomKilled = state?["OOMKilled"]?.boolValue ?? false
         if let seconds = Self.runSeconds(state), event == .exited { outcome.seconds = seconds }
@@ -145,20 +145,27 @@ struct Container {
         return outcome
     }
 
+    /// A request that still runs after SIGINT/SIGTERM: the clean-up of an interrupted task.
+    private func cleanup(_ method: HTTPRequest.Method, _ path: String, query: [(String, String)] = []) -> HTTPRequest {
+        var request = engine.request(method, path, query: query)
+        request.continuesAfterInterruption = true
+        return request
+    }
+
     /// Stop (SIGTERM to the init, SIGKILL after `grace` seconds), then kill in case stop did not finish it.
     private func stop(_ id: String, grace: Int) async {
-        var request = engine.request(.post, "/containers/\(id)/stop", query: [("t", String(grace))])
+        var request = cleanup(.post, "/containers/\(id)/stop", query: [("t", String(grace))])
         request.timeout = Double(grace) + 15
         _ = try? await engine.call(request, accept: [304, 404])
-        _ = try? await engine.call(engine.request(.post, "/containers/\(id)/kill"), accept: [404, 409])
-        var wait = engine.request(.post, "/containers/\(id)/wait", query: [("condition", "not-running")])
+        _ = try? await engine.call(cleanup(.post, "/containers/\(id)/kill"), accept: [404, 409])
+        var wait = cleanup(.post, "/containers/\(id)/wait", query: [("condition", "not-running")])
         wait.timeout = 15
         _ = try? await engine.call(wait, accept: [404])
     }
 
     /// Force-removes the container and its anonymous volumes; tried again once, and never cancelled.
     private func remove(_ id: String) async {
-        let request = engine.request(.delete, "/containers/\(id)", query: [("force", "1"), ("v", "1")])
+        let request = cleanup(.delete, "/containers/\(id)", query: [("force", "1"), ("v", "1")])
         let engine = self.engine
         let log = self.log
         await Task.detached {
@@ -198,7 +205,7 @@ struct Container {
 
     /// The container's log (stdout and stderr frames, demultiplexed) into a capped buffer.
     private func logs(id: String, limit: Int) async throws -> CappedOutput {
-        var request = engine.request(.get, "/containers/\(id)/logs", query: [("stdout", "1"), ("stderr", "1")])
+        var request = cleanup(.get, "/containers/\(id)/logs", query: [("stdout", "1"), ("stderr", "1")])
         request.maxResponseBytes = nil
         request.timeout = 600
         request.idleTimeout = 60
