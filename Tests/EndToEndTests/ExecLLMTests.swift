@@ -13,7 +13,7 @@ struct ExecLLMTests {
         let task: JSON = ["id": "llm-1", "type": "llm", "config": .object(config)]
         var env = ["PARITY_CONFIG_PATH": "/dev/null"]
         for (key, value) in environment { env[key] = value }
-        let run = try runTool("prty-exec", arguments, stdin: Data(task.serialized().utf8), environment: env, timeout: 240)
+        let run = try runTool("prty-exec", arguments, stdin: Data(task.serialized().utf8), environment: env, timeout: 120)
         return (run, (try? JSONParser.parse(run.stdoutText)) ?? .null)
     }
 

@@ -52,9 +52,12 @@ struct Ollama: Sendable {
         var request = HTTPRequest.json(.post, origin + path, Data(body.serialized().utf8))
         request.timeout = 1e7  // the token clocks bound it
         request.maxResponseBytes = nil
-        let response = try await LLMBackend.open(request, client: client, backend: "Ollama at \(origin)", log: log)
+        let client = self.client
+        let sent = request
+        let origin = self.origin
         return try await TokenStream.read(
-            response, firstToken: firstToken, betweenTokens: betweenTokens, backend: "Ollama at \(origin)"
+            open: { try await LLMBackend.open(sent, client: client, backend: "Ollama at \(origin)", log: log) },
+            firstToken: firstToken, betweenTokens: betweenTokens, backend: "Ollama at \(origin)"
         ) { line, generation in
             guard let event = try? JSONParser.parse(line) else {
                 throw LLMFailure("Ollama sent a line that is not JSON: \(line.prefix(120))")

@@ -43,8 +43,10 @@ struct OpenAI: Sendable {
         request.timeout = 1e7
         request.maxResponseBytes = nil
         let backend = "the OpenAI-compatible backend at \(origin)"
-        let response = try await LLMBackend.open(request, client: client, backend: backend, log: log)
-        return try await TokenStream.read(response, firstToken: firstToken, betweenTokens: betweenTokens, backend: backend) {
+        let client = self.client
+        let sent = request
+        return try await TokenStream.read(
+            open: { try await LLMBackend.open(sent, client: client, backend: backend, log: log) }, firstToken: firstToken, betweenTokens: betweenTokens, backend: backend) {
             line, generation in
             guard line.hasPrefix("data:") else { return false }  // comments, event names, keep-alives
             let data = line.dropFirst(5).trimmingCharacters(in: .whitespaces)

@@ -30,20 +30,21 @@ private final class Watch: Sendable {
     init(deadline: ContinuousClock.Instant) { state = Mutex(State(deadline: deadline)) }
 }
 
-/// Reads a streamed generation line by line under two clocks: a long one for the first token (a cold model load
+/// Opens and reads a streamed generation line by line under two clocks: a long one for the first token (a cold model load
 /// happens there) and a shorter one between tokens. A stall, or SIGINT/SIGTERM, abandons the request, which
 /// closes the connection: Ollama and llama.cpp stop generating when their client goes away.
 enum TokenStream {
     /// Feeds each line to `handle`, which updates the generation and says whether text arrived.
     static func read(
-        _ response: HTTPStreamingResponse, firstToken: Double, betweenTokens: Double, backend: String,
+        open: @escaping @Sendable () async throws -> HTTPStreamingResponse, firstToken: Double,
+        betweenTokens: Double, backend: String,
         handle: @escaping @Sendable (String, inout Generation) throws -> Bool
     ) async throws -> Generation {
         let watch = Watch(deadline: .now + .milliseconds(Int(min(firstToken, 1e7) * 1000)))
-        let body = response.body
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for try await line in body.lines where !line.isEmpty {
+            group.addTask {  // opening counts toward the first token: a loading model may not even send headers
+                let response = try await open()
+                for try await line in response.body.lines where !line.isEmpty {
                     try watch.state.withLock { state in
                         if try handle(line, &state.generation) {
                             state.started = true
