@@ -16,9 +16,9 @@ struct Limits: Sendable, Equatable {
     var pullTimeout: Double
 
     static func load(_ settings: Settings) throws -> Limits {
-        let cpuText = settings.string(.runnerDockerCPULimit)
+        let cpuText = settings.string(.runnerDockerCpuLimit)
         guard let cpus = Double(cpuText), cpus.isFinite, cpus >= 0.01, cpus <= 1024 else {
-            let (_, source) = settings.lookup(.runnerDockerCPULimit)
+            let (_, source) = settings.lookup(.runnerDockerCpuLimit)
             throw ConfigError(
                 "RUNNER_DOCKER_CPU_LIMIT=\(cpuText.debugDescription) is not valid: expected a number of CPUs "
                     + "such as 0.5 or 2 (\(source))")

@@ -69,8 +69,8 @@ struct RunTask {
         case .llm(let spec):
             let backend = try LLMBackend.load(settings)
             let llm = LLMTask(
-                spec: spec, backend: backend, firstToken: max(1, try settings.duration(.runnerLLMFirstTokenTimeout)),
-                betweenTokens: max(1, try settings.duration(.runnerLLMTokenTimeout)), log: log)
+                spec: spec, backend: backend, firstToken: max(1, try settings.duration(.runnerLlmFirstTokenTimeout)),
+                betweenTokens: max(1, try settings.duration(.runnerLlmTokenTimeout)), log: log)
             result = try await llm.execute(task: task)
         }
         Tool.writeStdout(result.json.serialized() + "\n")

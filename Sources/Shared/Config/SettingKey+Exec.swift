@@ -5,7 +5,7 @@ extension SettingKey {
     public static let runnerDockerMemoryLimit = SettingKey(
         "RUNNER_DOCKER_MEMORY_LIMIT", .size, default: "512m",
         doc: "memory (and memory+swap) limit of every task container; host commands get it as address space")
-    public static let runnerDockerCPULimit = SettingKey(
+    public static let runnerDockerCpuLimit = SettingKey(
         "RUNNER_DOCKER_CPU_LIMIT", .string, default: "1.0",
         doc: "CPUs a task container may use (a decimal such as 0.5 or 2)")
     public static let runnerDockerPidsLimit = SettingKey(
@@ -30,29 +30,29 @@ extension SettingKey {
     public static let runnerCommandImage = SettingKey(
         "RUNNER_COMMAND_IMAGE", .string, default: "busybox:latest",
         doc: "the image command tasks run in when RUNNER_COMMAND_SANDBOX=docker")
-    public static let runnerOllamaURL = SettingKey(
+    public static let runnerOllamaUrl = SettingKey(
         "RUNNER_OLLAMA_URL", .url, default: "http://127.0.0.1:11434",
         doc: "the Ollama API for llm tasks (OLLAMA_HOST is honoured when this is not set)")
-    public static let runnerLLMBackend = SettingKey(
+    public static let runnerLlmBackend = SettingKey(
         "RUNNER_LLM_BACKEND", .choice(["ollama", "openai"]), default: "ollama",
         doc: "which API llm tasks use: ollama (RUNNER_OLLAMA_URL) or openai (RUNNER_LLM_URL: llama.cpp, vLLM)")
-    public static let runnerLLMURL = SettingKey(
+    public static let runnerLlmUrl = SettingKey(
         "RUNNER_LLM_URL", .string, default: "",
         doc: "origin of the OpenAI-compatible backend (http://host:port, without /v1) when RUNNER_LLM_BACKEND=openai")
-    public static let runnerLLMAPIKey = SettingKey(
+    public static let runnerLlmApiKey = SettingKey(
         "RUNNER_LLM_API_KEY", .string, default: "",
         doc: "bearer token for the OpenAI-compatible backend, if it asks for one", isSecret: true)
-    public static let runnerLLMFirstTokenTimeout = SettingKey(
+    public static let runnerLlmFirstTokenTimeout = SettingKey(
         "RUNNER_LLM_FIRST_TOKEN_TIMEOUT", .duration, default: "5m",
         doc: "how long an llm task may wait for its first token (a cold model load happens here)")
-    public static let runnerLLMTokenTimeout = SettingKey(
+    public static let runnerLlmTokenTimeout = SettingKey(
         "RUNNER_LLM_TOKEN_TIMEOUT", .duration, default: "60s",
         doc: "longest pause between two streamed tokens before the generation is abandoned")
 
     static let execKeys: [SettingKey] = [
-        .runnerDockerMemoryLimit, .runnerDockerCPULimit, .runnerDockerPidsLimit, .runnerDockerNetwork,
+        .runnerDockerMemoryLimit, .runnerDockerCpuLimit, .runnerDockerPidsLimit, .runnerDockerNetwork,
         .runnerDockerTimeout, .runnerExecutionTimeout, .runnerMaxOutputBytes, .runnerCommandSandbox,
-        .runnerCommandImage, .runnerOllamaURL, .runnerLLMBackend, .runnerLLMURL, .runnerLLMAPIKey,
-        .runnerLLMFirstTokenTimeout, .runnerLLMTokenTimeout,
+        .runnerCommandImage, .runnerOllamaUrl, .runnerLlmBackend, .runnerLlmUrl, .runnerLlmApiKey,
+        .runnerLlmFirstTokenTimeout, .runnerLlmTokenTimeout,
     ]
 }

@@ -9,19 +9,19 @@ enum LLMBackend: Sendable {
     case openai(OpenAI)
 
     static func load(_ settings: Settings, client: HTTPClient = .libcurl) throws -> LLMBackend {
-        switch settings.string(.runnerLLMBackend) {
+        switch settings.string(.runnerLlmBackend) {
         case "openai":
-            let url = Ollama.trim(settings.string(.runnerLLMURL))
+            let url = Ollama.trim(settings.string(.runnerLlmUrl))
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw ConfigError("RUNNER_LLM_BACKEND=openai needs RUNNER_LLM_URL, the backend's http:// origin "
                     + "(got \(url.isEmpty ? "nothing" : url.debugDescription))")
             }
             let base = url.hasSuffix("/v1") ? String(url.dropLast(3)) : url
-            return .openai(OpenAI(origin: base, apiKey: settings.string(.runnerLLMAPIKey), client: client))
+            return .openai(OpenAI(origin: base, apiKey: settings.string(.runnerLlmApiKey), client: client))
         case "ollama", "":
             return .ollama(Ollama(origin: try Ollama.origin(settings), client: client))
         case let other:
-            throw ConfigError(key: "RUNNER_LLM_BACKEND", value: other, expected: SettingKey.runnerLLMBackend.expected)
+            throw ConfigError(key: "RUNNER_LLM_BACKEND", value: other, expected: SettingKey.runnerLlmBackend.expected)
         }
     }
 

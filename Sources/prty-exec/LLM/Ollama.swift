@@ -11,14 +11,14 @@ struct Ollama: Sendable {
 
     /// RUNNER_OLLAMA_URL when set, else OLLAMA_HOST (`host:port`, `0.0.0.0` meaning this host), else the default.
     static func origin(_ settings: Settings) throws -> String {
-        let (text, source) = settings.lookup(.runnerOllamaURL)
+        let (text, source) = settings.lookup(.runnerOllamaUrl)
         if source == .defaultValue, let host = settings.environment["OLLAMA_HOST"], !host.isEmpty {
             var value = host.hasPrefix("http://") || host.hasPrefix("https://") ? host : "http://" + host
             value = value.replacingOccurrences(of: "://0.0.0.0", with: "://127.0.0.1")
             if value.split(separator: ":").count < 3 { value += ":11434" }
             return Self.trim(value)
         }
-        _ = try settings.url(.runnerOllamaURL)
+        _ = try settings.url(.runnerOllamaUrl)
         return Self.trim(text)
     }
 
