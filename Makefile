@@ -19,7 +19,8 @@ APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
 TESTABLE := -Xswiftc -enable-testing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean
+.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean \
+	auth stake unstake balance
 
 help: ## list the targets
 	@echo "prty — make targets:"
@@ -57,6 +58,28 @@ bench: deps build ## benchmarks side by side with the reference tools; writes be
 		|| echo "bench: WARNING: torch==2.13.0+cpu could not be installed (pip's reason above; see" \
 			"docs/benchmarks.md §2 for where the CPU wheel comes from); the PyTorch rows will be skipped" >&2
 	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) $(VENV_BENCH)/bin/python bench/run.py
+
+# Operator targets: the installed prty-wallet when there is one on PATH, else the release build.
+WALLET ?= $(shell command -v prty-wallet 2>/dev/null || echo $(RELEASE)/prty-wallet)
+
+$(RELEASE)/prty-wallet:
+	$(SWIFT) build -c release --product prty-wallet
+
+auth: $(filter $(RELEASE)/%,$(WALLET)) ## import the node's key: make auth KEY_FILE=key.txt (asks for the password)
+	@if [ -n "$(KEY_FILE)" ]; then $(WALLET) auth --private-key-file "$(KEY_FILE)"; \
+	else printf 'Private key (hex, not echoed): ' >&2; read -rs key; echo >&2; \
+		printf '%s\n' "$$key" | $(WALLET) auth --private-key-file -; fi
+
+balance: $(filter $(RELEASE)/%,$(WALLET)) ## show the node's token balance and stake (uses .env)
+	$(WALLET) balance --human
+
+stake: $(filter $(RELEASE)/%,$(WALLET)) ## stake tokens for this node: make stake AMOUNT=10.5
+	@[ -n "$(AMOUNT)" ] || { echo "usage: make stake AMOUNT=10.5" >&2; exit 64; }
+	$(WALLET) stake --amount "$(AMOUNT)" --human
+
+unstake: $(filter $(RELEASE)/%,$(WALLET)) ## withdraw staked tokens: make unstake AMOUNT=2
+	@[ -n "$(AMOUNT)" ] || { echo "usage: make unstake AMOUNT=2" >&2; exit 64; }
+	$(WALLET) unstake --amount "$(AMOUNT)" --human
 
 install: build ## install the tools and completions under PREFIX (default /usr/local)
 	install -d $(DESTDIR)$(PREFIX)/bin
