@@ -8,6 +8,8 @@ public enum Interruption {
     private static let flag = Atomic<Int32>(0)
     // Keeps the dispatch sources alive for the life of the process; written once, in `install`.
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    // Set once by a daemon that bounds its own shutdown (`managedShutdown()`); read by the signal handlers.
+    private static let managed = Atomic<Bool>(false)
 
     /// The signal received, if any (SIGINT or SIGTERM).
     public static var signal: Int32? {
@@ -28,6 +30,14 @@ public enum Interruption {
             Foundation.signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
+                if managed.load(ordering: .relaxed) {
+                    // A daemon's own shutdown is under way (it has its own bound): a second signal exits at once.
+                    if flag.exchange(number, ordering: .relaxed) != 0 {
+                        Log.writeStderr("\(tool): interrupted again; exiting now\n")
+                        exit(ExitStatus.interrupted.rawValue)
+                    }
+                    return
+                }
                 flag.store(number, ordering: .relaxed)
                 DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
                     Log.writeStderr("\(tool): interrupted\n")
@@ -38,6 +48,10 @@ public enum Interruption {
             sources.append(source)
         }
     }
+
+    /// For a daemon that bounds its own shutdown (prty-runner's RUNNER_SHUTDOWN_GRACE): the first signal only
+    /// sets the flag, with no exit after `grace`; a second one exits 130 at once.
+    public static func managedShutdown() { managed.store(true, ordering: .relaxed) }
 
     /// For tests: forget a signal.
     public static func reset() { flag.store(0, ordering: .relaxed) }
