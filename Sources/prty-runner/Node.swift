@@ -78,7 +78,7 @@ final class Node: Sendable {
             group.addTask { await self.outboxLoop() }
             group.addTask { await self.sweepLoop() }
             group.addTask {
-                while !Interruption.isRequested { try? await Task.sleep(for: .milliseconds(50)) }
+                while !Interruption.shutdownRequested { try? await Task.sleep(for: .milliseconds(50)) }
             }
             _ = await group.next()
             group.cancelAll()
@@ -341,7 +341,7 @@ final class Node: Sendable {
                 "server": .string(config.apiBase), "webhook": .string(state.webhookURL),
                 "registered": .bool(state.registered), "started_at": .string(PostingRules.rfc3339(started)),
                 "tasks_completed": .int(state.completed), "reregistrations": .int(state.lifecycle.reregistrations),
-                "state": .string(stopped ? "stopped" : Interruption.isRequested ? "stopping" : "running"),
+                "state": .string(stopped ? "stopped" : Interruption.shutdownRequested ? "stopping" : "running"),
                 "updated_at": .string(PostingRules.rfc3339(Date())),
             ]
             if let current = state.current {
