@@ -64,6 +64,7 @@ struct Pipeline: Sendable {
             return Output(result: Self.failure("the task's config has no dataset_cid", exitCode: 64, seconds: 0), stages: [])
         }
         try DurableFile.makeDirectory(workDirectory)
+        let task = Self.withoutNullGlobalModel(task)
         let taskFile = workDirectory + "/task.json"
         let datasetFile = workDirectory + "/dataset.json"
         let partFile = workDirectory + "/part.json"
@@ -105,6 +106,17 @@ struct Pipeline: Sendable {
             "exit_code": 0, "execution_time": .int(max(1, Int(seconds * 1000))),
         ]
         return Output(result: result, modelUpdate: modelUpdate, stages: stages)
+    }
+
+    /// Round 1 of a server session carries `"global_model": null`; the tools read an absent key as "start from
+    /// the session's initialisation", so the null is dropped before they see the task.
+    static func withoutNullGlobalModel(_ task: JSON) -> JSON {
+        guard case .object(var fields) = task, case .object(var config)? = fields["config"],
+            config["global_model"]?.isNull == true
+        else { return task }
+        config["global_model"] = nil
+        fields["config"] = .object(config)
+        return .object(fields)
     }
 
     /// The Result's `output` for an FL task (the Go runner's shape): the update's numbers plus task metadata.
