@@ -18,7 +18,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
 TESTABLE := -Xswiftc -enable-testing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean
+.PHONY: help deps build test unit demo bench run install uninstall completions lint fmt install-hooks clean
 
 help: ## list the targets
 	@echo "prty — make targets:"
@@ -53,6 +53,10 @@ bench: deps build ## benchmarks side by side with the reference tools; writes be
 	@$(VENV_BENCH)/bin/pip install -q --disable-pip-version-check 'torch==2.13.0+cpu' 2>/dev/null \
 		|| echo "bench: torch==2.13.0+cpu is not available here; the PyTorch column will be skipped"
 	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) $(VENV_BENCH)/bin/python bench/run.py
+
+run: build ## start the node (prty-runner) with ./.env (copy .env.sample to .env first)
+	@[ -f .env ] || { echo "run: no .env here; cp .env.sample .env and set RUNNER_SERVER_URL" >&2; exit 78; }
+	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) $(RELEASE)/prty-runner --config-path .env
 
 install: build ## install the tools and completions under PREFIX (default /usr/local)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -29,8 +29,10 @@ final class Node: Sendable {
         var completed = 0
     }
 
-    init(config: NodeConfig, deviceID: String, wallet: String, log: Log, events: RunnerEvents = .none,
-         client: HTTPClient = .libcurl) throws {
+    init(
+        config: NodeConfig, deviceID: String, wallet: String, log: Log, events: RunnerEvents = .none,
+        client: HTTPClient = .libcurl
+    ) throws {
         self.config = config
         self.api = ServerAPI(client: client, apiBase: config.apiBase, deviceID: deviceID)
         self.wallet = wallet
@@ -60,14 +62,16 @@ final class Node: Sendable {
         do {
             server = try HTTPServer(host: config.webhookHost, port: config.webhookPort) { handler.handle($0) }
         } catch {
-            throw ConfigError("the webhook \(error) (RUNNER_WEBHOOK_PORT=\(config.webhookPort)); is another node running?")
+            throw ConfigError(
+                "the webhook \(error) (RUNNER_WEBHOOK_PORT=\(config.webhookPort)); is another node running?")
         }
         server.start()
         defer { server.stop() }
         let webhook = WebhookAddress.url(override: config.webhookURLOverride, port: server.port)
         state.withLock { $0.webhookURL = webhook }
-        log.info("listening", "webhook listening on \(config.webhookHost):\(server.port), registered as \(webhook)",
-                 ["port": .int(server.port), "webhook": .string(webhook)])
+        log.info(
+            "listening", "webhook listening on \(config.webhookHost):\(server.port), registered as \(webhook)",
+            ["port": .int(server.port), "webhook": .string(webhook)])
 
         let capabilities = await Capabilities.discover(config, log: log)
         state.withLock { $0.capabilities = capabilities }
@@ -118,12 +122,16 @@ final class Node: Sendable {
                     if state.lifecycle.reregistrations > before { state.registered = false }
                     return (next, state.lifecycle.reregistrations > before)
                 }
-                events.observe(.heartbeat(ok: reply.isSuccess, seconds: seconds, reason: reply.isSuccess ? nil : reply.summary))
+                events.observe(
+                    .heartbeat(ok: reply.isSuccess, seconds: seconds, reason: reply.isSuccess ? nil : reply.summary))
                 if reregistering {
-                    log.warning("server_forgot_runner", "the server no longer knows this runner (\(reply.summary)); registering again")
+                    log.warning(
+                        "server_forgot_runner",
+                        "the server no longer knows this runner (\(reply.summary)); registering again")
                     events.observe(.reregistered)
                 } else if !reply.isSuccess {
-                    log.warning("heartbeat_failed", "heartbeat failed: \(reply.summary)", ["reply": .string(reply.summary)])
+                    log.warning(
+                        "heartbeat_failed", "heartbeat failed: \(reply.summary)", ["reply": .string(reply.summary)])
                 }
                 if reply.isSuccess, await outbox.depth > 0 { await deliverOutbox() }
                 action = next
@@ -137,11 +145,13 @@ final class Node: Sendable {
         let reply = await api.register(wallet: wallet, webhook: webhook, capabilities: capabilities)
         if reply.isSuccess {
             state.withLock { $0.registered = true }
-            log.info("registered", "registered with \(config.apiBase) as \(api.deviceID.prefix(12))… (webhook \(webhook))",
-                     ["webhook": .string(webhook), "models": .int(capabilities.count)])
+            log.info(
+                "registered", "registered with \(config.apiBase) as \(api.deviceID.prefix(12))… (webhook \(webhook))",
+                ["webhook": .string(webhook), "models": .int(capabilities.count)])
             events.observe(.registered(webhook: webhook))
         } else {
-            log.warning("register_failed", "registration failed: \(reply.summary); retrying", ["reply": .string(reply.summary)])
+            log.warning(
+                "register_failed", "registration failed: \(reply.summary); retrying", ["reply": .string(reply.summary)])
             events.observe(.registrationFailed(reason: reply.summary))
         }
         writeStatus()
@@ -190,11 +200,13 @@ final class Node: Sendable {
             let cancelled = error is CancellationError
             log.warning(
                 cancelled ? "task_cancelled" : "task_error",
-                cancelled ? "task \(id) cancelled by shutdown; no result posted (the server offers it again)"
+                cancelled
+                    ? "task \(id) cancelled by shutdown; no result posted (the server offers it again)"
                     : "task \(id) could not run: \(error)", ["task_id": .string(id)])
             events.observe(.taskFinished(id: id, type: type, outcome: "cancelled", seconds: seconds, stages: []))
             if !cancelled {
-                let failed = Pipeline.Output(result: Pipeline.failure("\(error)", exitCode: 70, seconds: seconds), stages: [])
+                let failed = Pipeline.Output(
+                    result: Pipeline.failure("\(error)", exitCode: 70, seconds: seconds), stages: [])
                 await finish(task: task, output: failed, began: began)
             } else {
                 tasks.withLock { $0.abandoned(id) }
@@ -214,7 +226,8 @@ final class Node: Sendable {
         do {
             try await outbox.enqueue(entries)
         } catch {
-            log.warning("outbox_write_failed", "cannot keep the outcome of task \(id): \(error)", ["task_id": .string(id)])
+            log.warning(
+                "outbox_write_failed", "cannot keep the outcome of task \(id): \(error)", ["task_id": .string(id)])
             tasks.withLock { $0.abandoned(id) }
             state.withLock { $0.current = nil }
             return
@@ -224,17 +237,24 @@ final class Node: Sendable {
             tasks.finished(id, now: now)
             return tasks.finished
         }
-        saveFinished(finished)
         let seconds = Date().timeIntervalSince(began)
-        let failed = (output.result["exit_code"]?.intValue ?? 0) != 0 || output.result["error"]?.stringValue.map { !$0.isEmpty } == true
+        let failed =
+            (output.result["exit_code"]?.intValue ?? 0) != 0
+            || output.result["error"]?.stringValue.map { !$0.isEmpty } == true
         state.withLock {
             $0.current = nil
             $0.completed += 1
         }
-        events.observe(.taskFinished(id: id, type: type, outcome: failed ? "failed" : "succeeded", seconds: seconds, stages: output.stages))
-        log.info("task_finished", "task \(id) (\(type)) \(failed ? "failed" : "succeeded") in \(Self.format(seconds))",
-                 ["task_id": .string(id), "type": .string(type), "seconds": .double(seconds), "failed": .bool(failed)])
+        events.observe(
+            .taskFinished(
+                id: id, type: type, outcome: failed ? "failed" : "succeeded", seconds: seconds, stages: output.stages))
+        log.info(
+            "task_finished", "task \(id) (\(type)) \(failed ? "failed" : "succeeded") in \(Self.format(seconds))",
+            ["task_id": .string(id), "type": .string(type), "seconds": .double(seconds), "failed": .bool(failed)])
         await deliverOutbox()
+        // Off the Result's path: until this is written, the pending outbox entry marks the task done, and once
+        // the server has the Result it refuses a second start (409).
+        saveFinished(finished)
     }
 
     // MARK: Outbox
@@ -254,8 +274,10 @@ final class Node: Sendable {
                 case .dropped(let why): text = "dropped: \(why)"
                 case .dead(let why):
                     text = "dead letter: \(why)"
-                    log.warning("dead_letter", "the server refused \(entry.kind.rawValue) for task \(entry.taskID) for good (\(why)); kept in dead/",
-                                ["task_id": .string(entry.taskID), "kind": .string(entry.kind.rawValue)])
+                    log.warning(
+                        "dead_letter",
+                        "the server refused \(entry.kind.rawValue) for task \(entry.taskID) for good (\(why)); kept in dead/",
+                        ["task_id": .string(entry.taskID), "kind": .string(entry.kind.rawValue)])
                 }
                 events.observe(.delivered(taskID: entry.taskID, kind: entry.kind.rawValue, verdict: text))
             })
@@ -292,7 +314,9 @@ final class Node: Sendable {
         let deadline = Date().addingTimeInterval(config.shutdownGrace)
         tasks.withLock { $0.close() }
         _ = state.withLock { $0.lifecycle.stop() }
-        log.info("shutting_down", "shutting down: no new tasks; waiting up to \(Self.format(config.shutdownGrace)) for the current one")
+        log.info(
+            "shutting_down",
+            "shutting down: no new tasks; waiting up to \(Self.format(config.shutdownGrace)) for the current one")
         let running = state.withLock { $0.running }
         if let running {
             let finished = await Self.within(deadline.timeIntervalSinceNow) { await running.value }
@@ -306,7 +330,9 @@ final class Node: Sendable {
         }
         let left = await outbox.depth
         if left > 0 {
-            log.warning("outbox_pending", "\(left) outbox entr\(left == 1 ? "y" : "ies") kept in \(config.stateDir)/outbox for the next start")
+            log.warning(
+                "outbox_pending",
+                "\(left) outbox entr\(left == 1 ? "y" : "ies") kept in \(config.stateDir)/outbox for the next start")
         }
         let reply = await api.unregister()
         log.info("unregistered", reply.isSuccess ? "unregistered; bye" : "unregister failed (\(reply.summary)); bye")
@@ -381,7 +407,8 @@ final class Node: Sendable {
     private func saveFinished(_ finished: [String: Double]) {
         let document = JSON.object(finished.mapValues { .double($0) })
         do {
-            try DurableFile.write(Array(document.serialized().utf8), to: config.stateDir + "/finished.json")
+            try DurableFile.write(
+                Array(document.serialized().utf8), to: config.stateDir + "/finished.json", sync: false)
         } catch {
             log.warning("state_write_failed", "\(error)")
         }

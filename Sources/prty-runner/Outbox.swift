@@ -81,6 +81,10 @@ actor Outbox {
     let maxAge: Double
     private var entries: [Entry] = []
     private var lastSeq = 0
+    /// A pass is under way. The actor is re-entrant across the sends' awaits, so a second caller must not start
+    /// its own pass over the same first entry: it leaves the work to the running pass, which also takes entries
+    /// enqueued meanwhile.
+    private var delivering = false
 
     init(stateDir: String, maxAge: Double = 24 * 3600) throws {
         directory = stateDir + "/outbox"
@@ -117,7 +121,8 @@ actor Outbox {
             guard !entries.contains(where: { $0.taskID == entry.taskID && $0.kind == entry.kind }) else { continue }
             lastSeq = max(lastSeq + 1, Int(Date().timeIntervalSince1970 * 1e6))
             entry.seq = lastSeq
-            try DurableFile.write(Array((entry.document.serialized() + "\n").utf8), to: directory + "/" + entry.fileName)
+            try DurableFile.write(
+                Array((entry.document.serialized() + "\n").utf8), to: directory + "/" + entry.fileName)
             entries.append(entry)
         }
     }
@@ -131,7 +136,8 @@ actor Outbox {
         }
         let temporary = code.map { $0 == 408 || $0 == 429 || $0 >= 500 } ?? true
         if temporary {
-            return now - entry.createdAt > maxAge ? .dead("still failing after \(Int(maxAge))s: \(reply.summary)") : .retry
+            return now - entry.createdAt > maxAge
+                ? .dead("still failing after \(Int(maxAge))s: \(reply.summary)") : .retry
         }
         return .dead(reply.summary)
     }
@@ -141,6 +147,9 @@ actor Outbox {
     func deliver(
         with send: @Sendable (Entry) async -> ServerAPI.Reply, report: @Sendable (Entry, Verdict) -> Void = { _, _ in }
     ) async -> (sent: Int, mustRetry: Bool) {
+        guard !delivering else { return (0, false) }
+        delivering = true
+        defer { delivering = false }
         var sent = 0
         while let entry = entries.first {
             let reply = await send(entry)
@@ -159,7 +168,8 @@ actor Outbox {
                     fields["dead_at"] = .double(Date().timeIntervalSince1970)
                     document = .object(fields)
                 }
-                try? DurableFile.write(Array((document.serialized() + "\n").utf8), to: deadDirectory + "/" + entry.fileName)
+                try? DurableFile.write(
+                    Array((document.serialized() + "\n").utf8), to: deadDirectory + "/" + entry.fileName)
                 remove(entry)
                 sent += 1
             }
@@ -175,6 +185,7 @@ actor Outbox {
 
     /// The dead letters' file names (for status and tests).
     var deadLetters: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: deadDirectory)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: deadDirectory)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
     }
 }

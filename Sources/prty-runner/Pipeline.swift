@@ -61,7 +61,8 @@ struct Pipeline: Sendable {
         let started = Date()
         var stages: [(String, Double)] = []
         guard let config = task["config"], let cid = config["dataset_cid"]?.stringValue, !cid.isEmpty else {
-            return Output(result: Self.failure("the task's config has no dataset_cid", exitCode: 64, seconds: 0), stages: [])
+            return Output(
+                result: Self.failure("the task's config has no dataset_cid", exitCode: 64, seconds: 0), stages: [])
         }
         try DurableFile.makeDirectory(workDirectory)
         let task = Self.withoutNullGlobalModel(task)
@@ -95,7 +96,8 @@ struct Pipeline: Sendable {
         let seconds = Date().timeIntervalSince(started)
         guard case .object(var document)? = try? JSONParser.parse(update) else {
             return Output(
-                result: Self.failure("prty-train wrote no model update", exitCode: -1, seconds: seconds), stages: stages)
+                result: Self.failure("prty-train wrote no model update", exitCode: -1, seconds: seconds), stages: stages
+            )
         }
         let milliseconds = document["training_time_ms"]?.intValue ?? Int(seconds * 1000)
         document["training_time_ms"] = .int(max(1, milliseconds))
@@ -122,9 +124,10 @@ struct Pipeline: Sendable {
     /// The Result's `output` for an FL task (the Go runner's shape): the update's numbers plus task metadata.
     static func flOutput(_ update: JSON, config: JSON) -> JSON {
         var output: [String: JSON] = [:]
-        for key in ["session_id", "round_id", "gradients", "weights", "loss", "accuracy", "data_size", "training_time",
-            "training_time_ms", "update_type", "metadata"]
-        {
+        for key in [
+            "session_id", "round_id", "gradients", "weights", "loss", "accuracy", "data_size", "training_time",
+            "training_time_ms", "update_type", "metadata",
+        ] {
             if let value = update[key] { output[key] = value }
         }
         for key in ["session_id", "round_id"] where output[key] == nil {
@@ -178,7 +181,9 @@ struct Pipeline: Sendable {
 
     /// A Result for a task that produced none: exit code ≠ 0 and the reason.
     static func failure(_ message: String, exitCode: Int, seconds: Double) -> JSON {
-        ["output": "", "error": .string(message), "exit_code": .int(exitCode == 0 ? -1 : exitCode),
-         "execution_time": .int(max(1, Int(seconds * 1000)))]
+        [
+            "output": "", "error": .string(message), "exit_code": .int(exitCode == 0 ? -1 : exitCode),
+            "execution_time": .int(max(1, Int(seconds * 1000))),
+        ]
     }
 }

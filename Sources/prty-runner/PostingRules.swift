@@ -53,7 +53,8 @@ enum PostingRules {
                 update["runner_id"] = .string(deviceID)
                 entries.append(
                     Outbox.Entry(
-                        taskID: id, kind: .modelUpdate, path: "/federated-learning/model-updates", body: .object(update)))
+                        taskID: id, kind: .modelUpdate, path: "/federated-learning/model-updates", body: .object(update)
+                    ))
             }
             return entries
         }
@@ -74,7 +75,9 @@ enum PostingRules {
         if error.isEmpty { fields["error"] = nil }
         let exitCode = fields["exit_code"]?.intValue ?? (error.isEmpty ? 0 : 1)
         fields["exit_code"] = .int(!error.isEmpty && exitCode == 0 ? 1 : exitCode)
-        if let cycles = fields["estimated_cycles"], cycles.numberValue?.uint64 == nil { fields["estimated_cycles"] = nil }
+        if let cycles = fields["estimated_cycles"], cycles.numberValue?.uint64 == nil {
+            fields["estimated_cycles"] = nil
+        }
         for key in ["cpu_seconds", "memory_gb_hours", "storage_gb", "network_data_gb", "reward"] {
             if let value = fields[key], value.doubleValue == nil { fields[key] = nil }
         }

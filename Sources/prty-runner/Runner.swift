@@ -13,7 +13,9 @@ enum Runner {
                 "webhook-url", value: .single("URL"),
                 help: "the URL to register instead of http://127.0.0.1:PORT/webhook (a proxy or tunnel in front)"),
         ],
-        examples: ["prty-runner", "prty-runner runner --config-path .env", "prty-runner --server-url http://server:8080"],
+        examples: [
+            "prty-runner", "prty-runner runner --config-path .env", "prty-runner --server-url http://server:8080",
+        ],
         discussion: """
             Listens on RUNNER_WEBHOOK_PORT, registers with RUNNER_SERVER_URL (with the device id and the wallet
             address from prty-wallet), heartbeats every RUNNER_HEARTBEAT_INTERVAL, and runs one task at a time

@@ -30,7 +30,9 @@ struct ServerAPI: Sendable {
         }
     }
 
-    func call(_ method: HTTPRequest.Method, _ path: String, body: JSON? = nil, timeout: Double = 15) async -> (Reply, Data) {
+    func call(_ method: HTTPRequest.Method, _ path: String, body: JSON? = nil, timeout: Double = 15) async -> (
+        Reply, Data
+    ) {
         var request = HTTPRequest(method, apiBase + path)
         request.headers["X-Device-ID"] = deviceID
         request.headers["User-Agent"] = "prty-runner/\(Version.current)"
@@ -59,7 +61,8 @@ struct ServerAPI: Sendable {
     private func send(_ request: HTTPRequest) async -> (Reply, Data) {
         do {
             let response = try await client.send(request)
-            let text = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines)
             return (.status(response.status, text), response.body)
         } catch {
             return (.unreachable("\(error)"), Data())
@@ -112,5 +115,8 @@ struct ServerAPI: Sendable {
 /// longer than 128, is refused.
 func isValidTaskID(_ id: String) -> Bool {
     (1...128).contains(id.utf8.count) && id != "." && id != ".."
-        && id.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 }
+        && id.utf8.allSatisfy {
+            ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46
+                || $0 == 95
+        }
 }

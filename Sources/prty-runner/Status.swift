@@ -18,7 +18,8 @@ struct Status {
         let settings = try Settings.load(arguments: invocation.arguments, log: invocation.log)
         let stateDir = settings.path(.runnerStateDir)
         let path = stateDir + "/status.json"
-        guard let data = FileManager.default.contents(atPath: path), case .object(var fields)? = try? JSONParser.parse([UInt8](data))
+        guard let data = FileManager.default.contents(atPath: path),
+            case .object(var fields)? = try? JSONParser.parse([UInt8](data))
         else { throw NotRunning(description: "no node has run with the state directory \(stateDir) (no status.json)") }
         let pid = fields["pid"]?.intValue ?? 0
         let alive = pid > 0 && kill(pid_t(pid), 0) == 0 && fields["state"]?.stringValue != "stopped"
@@ -40,12 +41,15 @@ enum WalletHandOff {
 
     static func commands() -> [Command] {
         [
-            Command("auth", summary: "hand over to 'prty-wallet auth' (same flags)", maxPositionals: nil,
-                    examples: ["prty-runner auth --private-key 0x…"]),
-            Command("stake", summary: "hand over to 'prty-wallet stake' (same flags)", maxPositionals: nil,
-                    examples: ["prty-runner stake --amount 10"]),
-            Command("balance", summary: "hand over to 'prty-wallet balance' (same flags)", maxPositionals: nil,
-                    examples: ["prty-runner balance"]),
+            Command(
+                "auth", summary: "hand over to 'prty-wallet auth' (same flags)", maxPositionals: nil,
+                examples: ["prty-runner auth --private-key 0x…"]),
+            Command(
+                "stake", summary: "hand over to 'prty-wallet stake' (same flags)", maxPositionals: nil,
+                examples: ["prty-runner stake --amount 10"]),
+            Command(
+                "balance", summary: "hand over to 'prty-wallet balance' (same flags)", maxPositionals: nil,
+                examples: ["prty-runner balance"]),
         ]
     }
 
@@ -64,7 +68,8 @@ enum WalletHandOff {
             let argv = ["prty-wallet"] + Array(words[index...]) + Array(words[..<index])
             let pointers = argv.map { strdup($0) } + [nil]
             execv(wallet, pointers)
-            Log.writeStderr("prty-runner: cannot run \(wallet): \(String(cString: strerror(errno))) (set PRTY_BIN_DIR)\n")
+            Log.writeStderr(
+                "prty-runner: cannot run \(wallet): \(String(cString: strerror(errno))) (set PRTY_BIN_DIR)\n")
             exit(ExitStatus.unavailable.rawValue)
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The built prty-runner against the parity-server double (`peers/coordinator.py`): command tasks through the
 /// real prty-exec (host sandbox), duplicates and array payloads, malformed, oversized and slow webhook requests,
@@ -95,7 +95,9 @@ struct RunnerEndToEndTests {
         let url = "http://127.0.0.1:\(port)/webhook"
         let client = HTTPClient.libcurl
         #expect(try await client.send(HTTPRequest(.get, url)).status == 405)
-        #expect(try await client.send(HTTPRequest(.post, "http://127.0.0.1:\(port)/other", body: Data("{}".utf8))).status == 404)
+        #expect(
+            try await client.send(HTTPRequest(.post, "http://127.0.0.1:\(port)/other", body: Data("{}".utf8))).status
+                == 404)
         #expect(try await client.send(.json(.post, url, Data("{not json".utf8))).status == 400)
         #expect(try await webhook(port: port, ["type": "available_tasks", "payload": 42]).status == 400)
         #expect(try await webhook(port: port, ["type": "available_tasks", "payload": ["id": "../etc"]]).status == 400)
@@ -179,7 +181,10 @@ struct RunnerEndToEndTests {
         // Wait until the result sits in the outbox, then kill the node without warning.
         let outbox = node.stateDir.appendingPathComponent("outbox")
         let deadline = Date().addingTimeInterval(30)
-        while ((try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []).isEmpty && Date() < deadline {
+        // (a name without a leading dot: the renamed entry, not the temporary file it is written as)
+        while ((try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []).filter({ !$0.hasPrefix(".") })
+            .isEmpty && Date() < deadline
+        {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(node.stop(signal: SIGKILL) == 128 + SIGKILL)
@@ -214,17 +219,20 @@ struct RunnerEndToEndTests {
     }
 
     @Test func missingWalletKeyExits78() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prty-nowallet-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "prty-nowallet-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let bin = directory.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let wallet = bin.appendingPathComponent("prty-wallet")
         try "#!/bin/sh\necho 'prty-wallet: no key' >&2\nexit 78\n".write(to: wallet, atomically: true, encoding: .utf8)
         chmod(wallet.path, 0o755)
-        let result = try runTool("prty-runner", [], environment: [
-            "PRTY_BIN_DIR": bin.path, "HOME": directory.path, "RUNNER_DEVICE_ID": "test-node",
-            "RUNNER_STATE_DIR": directory.appendingPathComponent("state").path,
-        ], timeout: 60)
+        let result = try runTool(
+            "prty-runner", [],
+            environment: [
+                "PRTY_BIN_DIR": bin.path, "HOME": directory.path, "RUNNER_DEVICE_ID": "test-node",
+                "RUNNER_STATE_DIR": directory.appendingPathComponent("state").path,
+            ], timeout: 60)
         #expect(result.status == 78)
         #expect(result.lastErrorLine.contains("prty-wallet auth"), "\(result.stderr)")
     }
@@ -266,16 +274,18 @@ struct RunnerEndToEndTests {
             nodes.append(node)
         }
         for node in nodes { _ = try await node.waitUntilRegistered() }
-        let session = try await server.post("/api/v1/federated-learning/sessions", [
-            "total_rounds": 2, "min_participants": 3,
-            "config": [
-                "model_type": "neural_network", "dataset_cid": .string(cid), "data_format": "csv",
-                "partition_config": ["strategy": "stratified", "holdout": 0.2],
-                "model_config": ["hidden_size": 8],
-                "train_config": ["epochs": 20, "batch_size": 8, "learning_rate": 0.05],
-                "output_format": "json", "seed": 7,
-            ],
-        ])
+        let session = try await server.post(
+            "/api/v1/federated-learning/sessions",
+            [
+                "total_rounds": 2, "min_participants": 3,
+                "config": [
+                    "model_type": "neural_network", "dataset_cid": .string(cid), "data_format": "csv",
+                    "partition_config": ["strategy": "stratified", "holdout": 0.2],
+                    "model_config": ["hidden_size": 8],
+                    "train_config": ["epochs": 20, "batch_size": 8, "learning_rate": 0.05],
+                    "output_format": "json", "seed": 7,
+                ],
+            ])
         let sessionID = try #require(session["id"]?.stringValue)
         try await server.post("/api/v1/federated-learning/sessions/\(sessionID)/start")
         let state = try await server.waitFor("two rounds of three updates", timeout: 240) {
@@ -297,7 +307,8 @@ struct RunnerEndToEndTests {
     // MARK: Helpers
 
     private func webhook(port: Int, _ body: JSON) async throws -> HTTPResponse {
-        try await HTTPClient.libcurl.send(.json(.post, "http://127.0.0.1:\(port)/webhook", Data(body.serialized().utf8)))
+        try await HTTPClient.libcurl.send(
+            .json(.post, "http://127.0.0.1:\(port)/webhook", Data(body.serialized().utf8)))
     }
 
     /// Sends raw bytes and reads until the server closes (bounded by a 30 s receive timeout).
@@ -311,7 +322,9 @@ struct RunnerEndToEndTests {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw CoordinatorDouble.Failure(description: "connect failed") }
         _ = Array(text.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }

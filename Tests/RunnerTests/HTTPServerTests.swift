@@ -107,7 +107,9 @@ struct HTTPServerTests {
     }
 
     @Test func answersExpectContinue() throws {
-        let server = try HTTPServer(host: "127.0.0.1", port: 0) { request in .text(200, String(decoding: request.body, as: UTF8.self)) }
+        let server = try HTTPServer(host: "127.0.0.1", port: 0) { request in
+            .text(200, String(decoding: request.body, as: UTF8.self))
+        }
         server.start()
         defer { server.stop() }
         let client = try RawClient(port: server.port)
@@ -130,7 +132,9 @@ final class RawClient {
         address.sin_port = in_port_t(UInt16(port)).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard result == 0 else { throw DataError("connect failed") }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
@@ -152,7 +156,8 @@ final class RawClient {
             if let end = HTTPServer.headEnd(in: bytes) {
                 if untilBlankLine { break }
                 let head = String(decoding: bytes[..<end], as: UTF8.self)
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 if bytes.count - end >= length { break }
             }

@@ -13,8 +13,9 @@ struct OutboxTests {
     }
 
     func entry(_ task: String, _ kind: Outbox.Kind = .result, bestEffort: Bool = false) -> Outbox.Entry {
-        Outbox.Entry(taskID: task, kind: kind, path: "/runners/tasks/\(task)/\(kind.rawValue)", body: ["t": .string(task)],
-                     bestEffort: bestEffort)
+        Outbox.Entry(
+            taskID: task, kind: kind, path: "/runners/tasks/\(task)/\(kind.rawValue)", body: ["t": .string(task)],
+            bestEffort: bestEffort)
     }
 
     @Test func entriesSurviveARestartInOrderAndOnce() async throws {
@@ -25,7 +26,10 @@ struct OutboxTests {
         try await first.enqueue([entry("a")])  // same task and kind: not written twice
         #expect(await first.depth == 3)
         let second = try Outbox(stateDir: dir)  // a new process after a crash
-        #expect(await second.pending.map { "\($0.taskID)/\($0.kind.rawValue)" } == ["a/result", "a/model-update", "b/result"])
+        #expect(
+            await second.pending.map { "\($0.taskID)/\($0.kind.rawValue)" } == [
+                "a/result", "a/model-update", "b/result",
+            ])
         let sent = Mutex<[String]>([])
         let outcome = await second.deliver(with: { entry in
             sent.withLock { $0.append(entry.taskID + "/" + entry.kind.rawValue) }
@@ -34,6 +38,24 @@ struct OutboxTests {
         #expect(outcome.sent == 3 && !outcome.mustRetry)
         #expect(sent.withLock { $0 } == ["a/result", "a/model-update", "b/result"])
         #expect(await (try Outbox(stateDir: dir)).pending.isEmpty)
+    }
+
+    @Test func concurrentPassesSendEachEntryOnce() async throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outbox = try Outbox(stateDir: dir)
+        try await outbox.enqueue([entry("a"), entry("b")])
+        let sent = Mutex<[String]>([])
+        let send: @Sendable (Outbox.Entry) async -> ServerAPI.Reply = { entry in
+            sent.withLock { $0.append(entry.taskID) }
+            try? await Task.sleep(for: .milliseconds(50))  // the actor is re-entered while this waits
+            return .status(200, "")
+        }
+        async let first = outbox.deliver(with: send)
+        async let second = outbox.deliver(with: send)
+        _ = await (first, second)
+        #expect(sent.withLock { $0 } == ["a", "b"])
+        #expect(await outbox.depth == 0)
     }
 
     @Test func temporaryFailureStopsThePassAndKeepsTheEntry() async throws {
@@ -57,7 +79,8 @@ struct OutboxTests {
         let outbox = try Outbox(stateDir: dir)
         try await outbox.enqueue([entry("a"), entry("b")])
         let outcome = await outbox.deliver(with: { entry in
-            entry.taskID == "a" ? .status(403, "{\"error\":\"task is assigned to a different runner\"}") : .status(200, "")
+            entry.taskID == "a"
+                ? .status(403, "{\"error\":\"task is assigned to a different runner\"}") : .status(200, "")
         })
         #expect(outcome.sent == 2 && !outcome.mustRetry)
         let dead = await outbox.deadLetters
@@ -68,12 +91,14 @@ struct OutboxTests {
 
     @Test(arguments: [
         (ServerAPI.Reply.status(200, ""), Outbox.Verdict.delivered), (.status(201, ""), .delivered),
-        (.status(500, "x"), .retry), (.status(503, "x"), .retry), (.status(408, "x"), .retry), (.status(429, "x"), .retry),
+        (.status(500, "x"), .retry), (.status(503, "x"), .retry), (.status(408, "x"), .retry),
+        (.status(429, "x"), .retry),
         (.unreachable("refused"), .retry), (.status(400, "bad"), .dead("HTTP 400: bad")),
         (.status(404, ""), .dead("HTTP 404")),
     ])
     func verdicts(reply: ServerAPI.Reply, verdict: Outbox.Verdict) {
-        #expect(Outbox.verdict(for: reply, entry: entry("a"), now: Date().timeIntervalSince1970, maxAge: 3600) == verdict)
+        #expect(
+            Outbox.verdict(for: reply, entry: entry("a"), now: Date().timeIntervalSince1970, maxAge: 3600) == verdict)
     }
 
     @Test func bestEffortCallsAreDroppedOnAnyAnswerButRetriedWithoutOne() {
@@ -86,7 +111,9 @@ struct OutboxTests {
     @Test func entriesFailingTooLongBecomeDeadLetters() {
         var old = entry("a")
         old.createdAt = 0
-        #expect(Outbox.verdict(for: .status(500, "x"), entry: old, now: 100, maxAge: 10) == .dead("still failing after 10s: HTTP 500: x"))
+        #expect(
+            Outbox.verdict(for: .status(500, "x"), entry: old, now: 100, maxAge: 10)
+                == .dead("still failing after 10s: HTTP 500: x"))
     }
 
     @Test func leftoverTemporaryAndUnreadableFilesAreHandled() async throws {

@@ -35,7 +35,10 @@ struct PostingRulesTests {
     @Test func llmSuccessCompletesWithCountsOfAtLeastOneThenCompletesTheTask() {
         let task: JSON = ["id": "p1", "type": "llm"]
         let output = Pipeline.Output(
-            result: ["output": "an answer", "exit_code": 0, "prompt_tokens": 0, "response_tokens": 12, "inference_time_ms": 0],
+            result: [
+                "output": "an answer", "exit_code": 0, "prompt_tokens": 0, "response_tokens": 12,
+                "inference_time_ms": 0,
+            ],
             stages: [])
         let entries = PostingRules.entries(task: task, output: output, deviceID: "d")
         #expect(entries.map(\.kind) == [.llmComplete, .taskComplete])
@@ -60,8 +63,10 @@ struct PostingRulesTests {
     }
 
     @Test func federatedResultThenModelUpdateWithRunnerID() {
-        let update: JSON = ["session_id": "s", "round_id": "r", "runner_id": "", "gradients": [:], "training_time_ms": 9,
-                            "training_time": 9]
+        let update: JSON = [
+            "session_id": "s", "round_id": "r", "runner_id": "", "gradients": [:], "training_time_ms": 9,
+            "training_time": 9,
+        ]
         let entries = PostingRules.entries(
             task: ["id": "f1", "type": "federated_learning"],
             output: Pipeline.Output(result: ["output": "{}", "exit_code": 0], modelUpdate: update, stages: []),
@@ -71,7 +76,8 @@ struct PostingRulesTests {
         #expect(entries[1].body["runner_id"]?.stringValue == "dev")
         let failed = PostingRules.entries(
             task: ["id": "f1", "type": "federated_learning"],
-            output: Pipeline.Output(result: ["error": "train failed", "exit_code": 1], modelUpdate: update, stages: []),
+            output: Pipeline.Output(
+                result: ["error": "train failed", "exit_code": 1], modelUpdate: update, stages: []),
             deviceID: "dev")
         #expect(failed.map(\.kind) == [.result])
     }
@@ -83,7 +89,8 @@ struct PostingRulesTests {
     }
 
     @Test func childErrorIsTheLastErrorEvent() {
-        let stderr = #"{"event":"progress","message":"50%"}"# + "\n"
+        let stderr =
+            #"{"event":"progress","message":"50%"}"# + "\n"
             + #"{"event":"error","message":"no valid block from any gateway","exit_code":65}"# + "\n"
         #expect(Pipeline.lastError(Array(stderr.utf8)) == "no valid block from any gateway")
         #expect(Pipeline.lastError(Array("plain failure\n".utf8)) == "plain failure")
@@ -91,7 +98,8 @@ struct PostingRulesTests {
 
     @Test(arguments: [
         ("http://server:8080", "http://server:8080/api/v1"), ("http://server:8080/", "http://server:8080/api/v1"),
-        ("http://server:8080/api", "http://server:8080/api/v1"), ("http://server:8080/api/", "http://server:8080/api/v1"),
+        ("http://server:8080/api", "http://server:8080/api/v1"),
+        ("http://server:8080/api/", "http://server:8080/api/v1"),
         ("https://parity.example/api/v1", "https://parity.example/api/v1"),
     ])
     func serverURLIsNormalised(given: String, base: String) {

@@ -30,7 +30,8 @@ struct WebhookHandlerTests {
 
     @Test func objectPayloadIsOffered() {
         let offers = Offers()
-        let response = handler(offers).handle(request(#"{"type":"available_tasks","payload":{"id":"t-1","type":"command"}}"#))
+        let response = handler(offers).handle(
+            request(#"{"type":"available_tasks","payload":{"id":"t-1","type":"command"}}"#))
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self).contains("\"ok\""))
         #expect(offers.seen.withLock { $0 } == ["t-1"])
@@ -90,7 +91,9 @@ struct WebhookHandlerTests {
         let body = #"{"type":"available_tasks","payload":{"id":"a"}}"#
         let signer = WebhookSignature(secret: secret)
         let good = signer.header(id: "msg_1", timestamp: "1700000000", body: Array(body.utf8))
-        let headers: HTTPHeaders = ["webhook-id": "msg_1", "webhook-timestamp": "1700000000", "webhook-signature": good]
+        let headers: HTTPHeaders = [
+            "webhook-id": "msg_1", "webhook-timestamp": "1700000000", "webhook-signature": good,
+        ]
         #expect(handler(Offers(), secret: secret, now: now).handle(request(body, headers: headers)).status == 200)
         // tampered body, stale timestamp, missing headers, a wrong signature among others
         #expect(handler(Offers(), secret: secret, now: now).handle(request(body + " ", headers: headers)).status == 401)

@@ -51,10 +51,12 @@ public final class CoordinatorDouble: Sendable {
 
     /// Stops the double (SIGTERM, then SIGKILL) and waits for it. Safe to call twice.
     public func stop() {
-        guard let process = process.withLock({ current -> Process? in
-            defer { current = nil }
-            return current
-        }) else { return }
+        guard
+            let process = process.withLock({ current -> Process? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             let deadline = Date().addingTimeInterval(5)
@@ -69,13 +71,17 @@ public final class CoordinatorDouble: Sendable {
     @discardableResult
     public func post(_ path: String, _ body: JSON = [:]) async throws -> JSON {
         let response = try await HTTPClient.libcurl.send(.json(.post, origin + path, Data(body.serialized().utf8)))
-        guard response.isSuccess else { throw Failure(description: "POST \(path): HTTP \(response.status) \(response.text)") }
+        guard response.isSuccess else {
+            throw Failure(description: "POST \(path): HTTP \(response.status) \(response.text)")
+        }
         return response.body.isEmpty ? .null : try JSONParser.parse([UInt8](response.body))
     }
 
     public func get(_ path: String) async throws -> JSON {
         let response = try await HTTPClient.libcurl.send(HTTPRequest(.get, origin + path))
-        guard response.isSuccess else { throw Failure(description: "GET \(path): HTTP \(response.status) \(response.text)") }
+        guard response.isSuccess else {
+            throw Failure(description: "GET \(path): HTTP \(response.status) \(response.text)")
+        }
         return try JSONParser.parse([UInt8](response.body))
     }
 
@@ -99,9 +105,11 @@ public final class CoordinatorDouble: Sendable {
 
     /// Creates a command task (run on the host sandbox in tests) and returns its id.
     public func submitCommand(_ command: String, array: Bool = false) async throws -> String {
-        let task = try await post("/api/v1/tasks", [
-            "type": "command", "config": ["command": .string(command)], "array": .bool(array),
-        ])
+        let task = try await post(
+            "/api/v1/tasks",
+            [
+                "type": "command", "config": ["command": .string(command)], "array": .bool(array),
+            ])
         guard let id = task["id"]?.stringValue else { throw Failure(description: "no task id in \(task)") }
         return id
     }

@@ -107,10 +107,12 @@ public final class RunnerNode: Sendable {
     /// Sends `signal` and waits for the exit; returns the exit status (128+n when killed).
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Double = 30) -> Int32 {
-        guard let process = process.withLock({ current -> Process? in
-            defer { current = nil }
-            return current
-        }) else { return -1 }
+        guard
+            let process = process.withLock({ current -> Process? in
+                defer { current = nil }
+                return current
+            })
+        else { return -1 }
         if process.isRunning {
             kill(process.processIdentifier, signal)
             let deadline = Date().addingTimeInterval(timeout)
@@ -118,7 +120,8 @@ public final class RunnerNode: Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     /// Removes the node's directory (call after `stop`).

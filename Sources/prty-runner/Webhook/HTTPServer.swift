@@ -95,7 +95,10 @@ final class HTTPServer: Sendable {
     }
 
     /// Binds `host:port` and listens. `host` is an IPv4 address (`0.0.0.0` for every interface).
-    init(host: String = "0.0.0.0", port: Int, limits: Limits = Limits(), _ handler: @escaping @Sendable (Request) -> Response)
+    init(
+        host: String = "0.0.0.0", port: Int, limits: Limits = Limits(),
+        _ handler: @escaping @Sendable (Request) -> Response
+    )
         throws
     {
         let fd = socket(AF_INET, Self.streamType, 0)
@@ -111,7 +114,9 @@ final class HTTPServer: Sendable {
             throw StartError.socket("listen on \(host):\(port)", "not an IPv4 address")
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 128) == 0 else {
             let detail = Self.errnoText()

@@ -38,7 +38,9 @@ struct WebhookHandler: Sendable {
         }
         var ids: [String] = []
         for task in tasks {
-            guard let id = task["id"]?.stringValue, isValidTaskID(id) else { return .text(400, "Invalid task payload\n") }
+            guard let id = task["id"]?.stringValue, isValidTaskID(id) else {
+                return .text(400, "Invalid task payload\n")
+            }
             ids.append(id)
         }
         // An array offers its tasks in order; the first accepted is claimed and the rest are busy for now (the

@@ -29,7 +29,9 @@ struct WebhookSignature: Sendable {
         let expected = sign(id: id, timestamp: stamp, body: body)
         for candidate in signatures.split(separator: " ") {
             let parts = candidate.split(separator: ",", maxSplits: 1)
-            guard parts.count == 2, parts[0] == "v1", let given = Data(base64Encoded: String(parts[1])) else { continue }
+            guard parts.count == 2, parts[0] == "v1", let given = Data(base64Encoded: String(parts[1])) else {
+                continue
+            }
             if Self.constantTimeEqual([UInt8](given), expected) { return nil }
         }
         return "no valid v1 signature"

@@ -52,6 +52,7 @@ COUNTS = {"registrations": 0, "heartbeats": 0, "unregisters": 0, "starts": 0, "t
 OUTAGE = {"until": 0.0}
 REJECT = {"status": 0, "count": 0}
 DISPATCH_WAKE = threading.Event()
+TIMINGS = {}  # task id -> {"dispatched": t, "accepted": t} (perf_counter seconds), for the overhead benchmark
 
 
 def now_iso():
@@ -101,6 +102,8 @@ def try_assign():
 
 
 def deliver(device, url, task):
+    with LOCK:
+        TIMINGS.setdefault(task["id"], {})["dispatched"] = time.perf_counter()
     status = post_webhook(url, device, reduced(task), task.get("array", False))
     with LOCK:
         COUNTS["webhooks"] += 1
@@ -327,6 +330,7 @@ class Handler(BaseHTTPRequestHandler):
                                                        and body["estimated_cycles"] >= 0):
                     return self.reply(400, {"error": "Invalid request body"})
                 RESULTS.setdefault(task_id, []).append(body)
+                TIMINGS.setdefault(task_id, {}).setdefault("accepted", time.perf_counter())
                 task["status"] = "completed"
                 runner = RUNNERS.get(device)
                 if runner:
@@ -439,6 +443,8 @@ class Handler(BaseHTTPRequestHandler):
                     "counts": COUNTS,
                     "runners": RUNNERS,
                     "results": {k: len(v) for k, v in RESULTS.items()},
+                    "overhead_ms": {k: (t["accepted"] - t["dispatched"]) * 1000 for k, t in TIMINGS.items()
+                                    if "accepted" in t and "dispatched" in t},
                     "tasks": {k: t["status"] for k, t in TASKS.items()},
                     "llm": {k: {"status": p["status"], "completions": len(p["completions"]),
                                 "bodies": p["completions"]} for k, p in LLM.items()},
