@@ -340,21 +340,22 @@ final class Node: Sendable {
         writeStatus(stopped: true)
     }
 
-    /// Runs `body`; true when it ended within `seconds` (else it is cancelled).
+    /// Runs `body`; true when it ended within `seconds`, else it is cancelled and false returned at once (a task
+    /// group would wait for a child that does not heed cancellation, such as one awaiting another task's value).
     private static func within(_ seconds: Double, _ body: @escaping @Sendable () async -> Void) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await body()
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(Int(max(0, seconds) * 1000)))
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        let done = Mutex(false)
+        let work = Task {
+            await body()
+            done.withLock { $0 = true }
         }
+        let deadline = Date().addingTimeInterval(max(0, seconds))
+        while Date() < deadline {
+            if done.withLock({ $0 }) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if done.withLock({ $0 }) { return true }
+        work.cancel()
+        return false
     }
 
     // MARK: Status and helpers

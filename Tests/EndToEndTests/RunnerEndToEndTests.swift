@@ -218,6 +218,88 @@ struct RunnerEndToEndTests {
         node.stop()
     }
 
+    @Test func shutdownLetsTheCurrentTaskFinishWithinTheGrace() async throws {
+        let server = try CoordinatorDouble()
+        defer { server.stop() }
+        let node = try RunnerNode(server: server.origin)
+        defer { node.remove() }
+        _ = try await node.waitUntilRegistered()
+        let id = try await server.submitCommand("sleep 2")
+        try await server.waitFor("the task running") { $0["tasks"]?[id]?.stringValue == "running" }
+        #expect(node.stop(signal: SIGTERM) == 0, "\(node.log)")
+        let state = try await server.state()
+        #expect(state["results"]?[id]?.intValue == 1)
+        #expect(state["counts"]?["unregisters"]?.intValue == 1)
+    }
+
+    @Test func shutdownCancelsATaskPastTheGraceAndASecondSignalExits130() async throws {
+        let server = try CoordinatorDouble()
+        defer { server.stop() }
+        let node = try RunnerNode(server: server.origin, extraEnvironment: ["RUNNER_SHUTDOWN_GRACE": "1s"])
+        defer { node.remove() }
+        _ = try await node.waitUntilRegistered()
+        let id = try await server.submitCommand("sleep 20")
+        try await server.waitFor("the task running") { $0["tasks"]?[id]?.stringValue == "running" }
+        let started = Date()
+        #expect(node.stop(signal: SIGTERM) == 0, "\(node.log)")
+        #expect(Date().timeIntervalSince(started) < 15)
+        let state = try await server.state()
+        #expect(state["results"]?[id] == nil)  // cancelled: the server offers it again, nothing half-done is posted
+        #expect(state["counts"]?["unregisters"]?.intValue == 1)
+
+        let second = try RunnerNode(server: server.origin, extraEnvironment: ["RUNNER_SHUTDOWN_GRACE": "60s"])
+        defer { second.remove() }
+        _ = try await second.waitUntilRegistered()
+        let long = try await server.submitCommand("sleep 20")
+        try await server.waitFor("the task running") { $0["tasks"]?[long]?.stringValue == "running" }
+        kill(second.pid, SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(second.stop(signal: SIGTERM, timeout: 10) == 130, "\(second.log)")
+    }
+
+    @Test func statusReportsTheRunningNode() async throws {
+        let server = try CoordinatorDouble()
+        defer { server.stop() }
+        let node = try RunnerNode(server: server.origin)
+        defer { node.remove() }
+        _ = try await node.waitUntilRegistered()
+        let id = try await server.submitCommand("sleep 2")
+        try await server.waitFor("the task running") { $0["tasks"]?[id]?.stringValue == "running" }
+        try await Task.sleep(for: .milliseconds(300))
+        let running = try runTool("prty-runner", ["status"], environment: node.environment)
+        #expect(running.status == 0, "\(running.stderr)")
+        let document = try JSONParser.parse([UInt8](running.stdout))
+        #expect(document["registered"]?.boolValue == true)
+        #expect(document["current_task"]?["id"]?.stringValue == id, "\(running.stdoutText)")
+        #expect(document["current_task"]?["stage"]?.stringValue == "exec")
+        #expect(document["outbox_depth"]?.intValue == 0)
+        node.stop()
+        let stopped = try runTool("prty-runner", ["status"], environment: node.environment)
+        #expect(stopped.status == 69)
+        #expect(stopped.lastErrorLine.contains("not running"))
+    }
+
+    @Test func goRunnerEnvStartsWithOneWarning() async throws {
+        let server = try CoordinatorDouble()
+        defer { server.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prty-goenv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try """
+        RUNNER_SERVER_URL=\(server.origin)/api/
+        SERVER_URL=http://old
+        RUNNER_API_PREFIX=/api/v1
+        FL_DIFFERENTIAL_PRIVACY=false
+        """.write(to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        let node = try RunnerNode(
+            server: server.origin, directory: directory, extraEnvironment: ["RUNNER_SERVER_URL": ""])
+        defer { node.remove() }
+        _ = try await node.waitUntilRegistered()
+        let warnings = node.log.split(separator: "\n").filter { $0.contains("config_unknown_keys") }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("RUNNER_API_PREFIX") == true)
+        node.stop()
+    }
+
     @Test func missingWalletKeyExits78() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "prty-nowallet-\(UUID().uuidString)")
