@@ -6,7 +6,8 @@ import Shared
 enum Capabilities {
     static func discover(_ config: NodeConfig, log: Log) async -> [JSON] {
         let child = Subprocess(
-            config.tool("prty-exec"), ["models", "--log-format", "json"], environment: config.childEnvironment,
+            config.tool("prty-exec"), ["models", "--log-format", "json"],
+            environment: config.childEnvironment.merging(config.execSecrets) { $1 },
             timeout: 30)
         guard let result = try? await child.run(), result.succeeded,
             let document = try? JSONParser.parse(result.stdout),

@@ -21,6 +21,8 @@ struct NodeConfig: Sendable {
     var configPath: String?
     /// What the children get of the node's environment: no secrets (see `childEnvironment`).
     var childEnvironment: [String: String]
+    /// Added to prty-exec's environment only.
+    var execSecrets: [String: String]
 
     static func load(_ settings: Settings) throws -> NodeConfig {
         let origin = try settings.url(.runnerServerURL, flag: "server-url").absoluteString
@@ -42,14 +44,14 @@ struct NodeConfig: Sendable {
             serverOrigin: origin, apiBase: Self.apiBase(origin: origin), webhookHost: host, webhookPort: port,
             webhookSecret: settings.string(.runnerWebhookSecret), webhookURLOverride: webhookURL,
             heartbeatInterval: interval > 0 ? interval : 30,
-            llmModels: settings.string(.runnerLLMModels).split(separator: ",")
+            llmModels: settings.string(.runnerLLMModels, flag: "models").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
             taskTimeout: taskTimeout > 0 ? taskTimeout : 270,
             shutdownGrace: try settings.duration(.runnerShutdownGrace),
             stateDir: settings.path(.runnerStateDir),
             binDir: Self.binDir(settings.path(.prtyBinDir)),
             configPath: settings.filePath.map(absolute),
-            childEnvironment: Self.childEnvironment(settings))
+            childEnvironment: Self.childEnvironment(settings), execSecrets: Self.execSecrets(settings))
     }
 
     /// `http://host:8080`, `http://host:8080/`, `…/api`, `…/api/` and `…/api/v1` all become `http://host:8080/api/v1`.
@@ -71,21 +73,35 @@ struct NodeConfig: Sendable {
         return (executable as NSString).deletingLastPathComponent
     }
 
-    /// The children's environment: `PATH`, `HOME`, `TMPDIR`, the locale, the Docker and Ollama locations, and
-    /// every declared configuration key set in the node's environment except the secret ones (a child that needs
-    /// its own secret reads it from the config file, as the node does). `PRTY_LOG_FORMAT=json` always.
+    /// The children's environment: `PATH`, `HOME`, `TMPDIR`, the locale, the Docker and Ollama locations, and the
+    /// node's `RUNNER_*`, `IPFS_*`, `TRAIN_*` and `PRTY_*` settings from its environment, except secrets (a declared
+    /// secret key, or a name with SECRET, PASSWORD, PRIVATE, TOKEN or API_KEY in it). `PRTY_LOG_FORMAT=json`
+    /// always, and `PARITY_CONFIG_PATH` when the node read a config file (children read their keys from it too).
     static func childEnvironment(_ settings: Settings) -> [String: String] {
         var environment: [String: String] = [:]
+        let plain = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "DOCKER_HOST", "OLLAMA_HOST", "USER"]
         for (name, value) in settings.environment {
-            if ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "DOCKER_HOST", "OLLAMA_HOST", "USER"].contains(name) {
+            if plain.contains(name) {
                 environment[name] = value
-            } else if let key = SettingKey.named(name), !key.isSecret, key != .runnerWebhookSecret {
+            } else if ["RUNNER_", "IPFS_", "TRAIN_", "PRTY_"].contains(where: { name.hasPrefix($0) }),
+                !isSecret(name)
+            {
                 environment[name] = value
             }
         }
         if let path = settings.filePath { environment["PARITY_CONFIG_PATH"] = absolute(path) }
         environment["PRTY_LOG_FORMAT"] = "json"
         return environment
+    }
+
+    /// A child's own secrets, handed to that child only: prty-exec's LLM API key.
+    static func execSecrets(_ settings: Settings) -> [String: String] {
+        settings.environment.filter { $0.key == "RUNNER_LLM_API_KEY" && !$0.value.isEmpty }
+    }
+
+    static func isSecret(_ name: String) -> Bool {
+        if SettingKey.named(name)?.isSecret == true { return true }
+        return ["SECRET", "PASSWORD", "PRIVATE", "TOKEN", "API_KEY"].contains { name.contains($0) }
     }
 
     func tool(_ name: String) -> String { binDir + "/" + name }

@@ -151,7 +151,10 @@ struct Pipeline: Sendable {
         let left = deadline - Date().timeIntervalSince1970
         guard left > 0 else { return .failed("the task ran past RUNNER_TASK_TIMEOUT before \(tool)", exitCode: -1) }
         let process = Subprocess(
-            config.tool(tool), arguments + ["--log-format", "json"], environment: config.childEnvironment,
+            config.tool(tool), arguments + ["--log-format", "json"],
+            environment: tool == "prty-exec"
+                ? config.childEnvironment.merging(config.execSecrets) { $1 }
+                : config.childEnvironment,
             input: input, stdout: stdout, stderr: .capture(limit: 1 << 20), timeout: left)
         let result = try await process.run()
         if result.timedOut {

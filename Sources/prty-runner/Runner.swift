@@ -10,6 +10,9 @@ enum Runner {
             Option("server-url", value: .single("URL"), help: "the server's origin; env RUNNER_SERVER_URL"),
             Option("port", value: .single("N"), help: "webhook port (0 = any free port); env RUNNER_WEBHOOK_PORT"),
             Option(
+                "models", value: .single("TAG,TAG…"),
+                help: "model tags to offer the server (exact, e.g. llama2:7b); env RUNNER_LLM_MODELS"),
+            Option(
                 "webhook-url", value: .single("URL"),
                 help: "the URL to register instead of http://127.0.0.1:PORT/webhook (a proxy or tunnel in front)"),
         ],

@@ -109,7 +109,8 @@ struct PostingRulesTests {
     @Test func childrenGetNoSecrets() {
         let settings = Settings(environment: [
             "PATH": "/bin", "RUNNER_WEBHOOK_SECRET": "s3cret", "IPFS_GATEWAYS": "https://ipfs.io",
-            "AWS_SECRET_ACCESS_KEY": "x", "RUNNER_SERVER_URL": "http://s",
+            "AWS_SECRET_ACCESS_KEY": "x", "RUNNER_SERVER_URL": "http://s", "RUNNER_COMMAND_SANDBOX": "host",
+            "RUNNER_TUNNEL_SECRET": "t", "RUNNER_LLM_API_KEY": "k", "BLOCKCHAIN_PRIVATE_KEY": "p",
         ])
         let environment = NodeConfig.childEnvironment(settings)
         #expect(environment["RUNNER_WEBHOOK_SECRET"] == nil)
@@ -117,6 +118,11 @@ struct PostingRulesTests {
         #expect(environment["IPFS_GATEWAYS"] == "https://ipfs.io")
         #expect(environment["PRTY_LOG_FORMAT"] == "json")
         #expect(environment["PATH"] == "/bin")
+        #expect(environment["RUNNER_COMMAND_SANDBOX"] == "host")  // another tool's key, declared or not yet
+        #expect(environment["RUNNER_TUNNEL_SECRET"] == nil)
+        #expect(environment["RUNNER_LLM_API_KEY"] == nil)
+        #expect(environment["BLOCKCHAIN_PRIVATE_KEY"] == nil)
+        #expect(NodeConfig.execSecrets(settings) == ["RUNNER_LLM_API_KEY": "k"])
     }
 
     @Test func taskIDsAreCheckedBeforeTheyReachPathsOrFiles() {
