@@ -44,6 +44,7 @@ complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner
 # prty-runner runner
 complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l server-url -x -d 'the server\'s origin; env RUNNER_SERVER_URL'
 complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l port -x -d 'webhook port (0 = any free port); env RUNNER_WEBHOOK_PORT'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l models -x -d 'model tags to offer the server (exact, e.g. llama2:7b); env RUNNER_LLM_MODELS'
 complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l webhook-url -x -d 'the URL to register instead of http://127.0.0.1:PORT/webhook (a proxy or tunnel in front)'
 complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l help -s h -d 'show this help and exit'
 complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l version -d 'print the version and exit'
