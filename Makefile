@@ -19,7 +19,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
 TESTABLE := -Xswiftc -enable-testing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean \
+.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean run \
 	auth stake unstake balance
 
 help: ## list the targets
@@ -80,6 +80,9 @@ stake: $(filter $(RELEASE)/%,$(WALLET)) ## stake tokens for this node: make stak
 unstake: $(filter $(RELEASE)/%,$(WALLET)) ## withdraw staked tokens: make unstake AMOUNT=2
 	@[ -n "$(AMOUNT)" ] || { echo "usage: make unstake AMOUNT=2" >&2; exit 64; }
 	$(WALLET) unstake --amount "$(AMOUNT)" --human
+run: build ## start the node (prty-runner) with ./.env (copy .env.sample to .env first)
+	@[ -f .env ] || { echo "run: no .env here; cp .env.sample .env and set RUNNER_SERVER_URL" >&2; exit 78; }
+	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) $(RELEASE)/prty-runner --config-path .env
 
 install: build ## install the tools and completions under PREFIX (default /usr/local)
 	install -d $(DESTDIR)$(PREFIX)/bin
