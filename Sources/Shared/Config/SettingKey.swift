@@ -67,6 +67,7 @@ extension SettingKey {
         .trainMaxTrees, .trainMaxDepth, .trainMaxEpochSamples, .trainMaxLayerSize, .trainMaxParameters,
         .logFormat,
     ]
+        + tunnelKeys
 
     /// The declared key called `name`, if any.
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }
