@@ -278,6 +278,25 @@ struct MetricsExpositionTests {
         #expect(try Exposition(metrics.render()).value("prty_runner_tunnel_up", ["type": "local"]) == 0)
     }
 
+    @Test func webhookAnswersAreCountedByCodeAndTakenTasksByType() throws {
+        let metrics = RunnerMetrics()
+        let ok = Array(#"{"status":"ok"}"#.utf8)
+        let task = Array(#"{"type":"available_tasks","payload":{"id":"t1","type":"docker"}}"#.utf8)
+        let array = Array(#"{"type":"available_tasks","payload":[{"id":"t2","type":"llm"},{"id":"t3"}]}"#.utf8)
+        metrics.webhookAnswered(status: 200, request: task, response: ok)
+        metrics.webhookAnswered(status: 200, request: array, response: ok)
+        metrics.webhookAnswered(status: 200, request: task, response: Array(#"{"status":"skipped"}"#.utf8))
+        metrics.webhookAnswered(status: 409, request: task, response: Array(#"{"status":"busy"}"#.utf8))
+        metrics.webhookAnswered(status: 200, request: Array(#"{"type":"ping"}"#.utf8), response: ok)
+        metrics.webhookAnswered(status: 400, request: Array("{".utf8), response: [])
+        let parsed = try Exposition(metrics.render())
+        #expect(parsed.value("prty_runner_webhook_requests_total", ["code": "200"]) == 4)
+        #expect(parsed.value("prty_runner_webhook_requests_total", ["code": "409"]) == 1)
+        #expect(parsed.value("prty_runner_webhook_requests_total", ["code": "400"]) == 1)
+        #expect(parsed.value("prty_runner_tasks_received_total", ["type": "docker"]) == 1)
+        #expect(parsed.value("prty_runner_tasks_received_total", ["type": "llm"]) == 1)
+    }
+
     @Test func theEndpointAnswersGETMetricsOnly() {
         let metrics = RunnerMetrics()
         let ok = MetricsEndpoint.answer(method: "GET", path: "/metrics?x=1", metrics: metrics)

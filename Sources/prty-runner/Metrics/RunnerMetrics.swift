@@ -119,6 +119,18 @@ final class RunnerMetrics: Sendable {
         watched.outboxOldest.withLock { $0 = depth == 0 ? nil : oldest }
     }
 
+    /// One webhook request answered: counted by status code, and when it offered a task that the node took
+    /// (200 `ok` to an `available_tasks` envelope), that task counted as received by its type.
+    func webhookAnswered(status: Int, request body: [UInt8], response: [UInt8]) {
+        webhookRequests.increment(String(status))
+        guard status == 200, response.count < 64, String(decoding: response, as: UTF8.self).contains("\"ok\""),
+            let envelope = try? JSONParser.parse(body), envelope["type"]?.stringValue == "available_tasks"
+        else { return }
+        let task = envelope["payload"]?.arrayValue?.first ?? envelope["payload"]
+        guard let task, task.objectValue != nil else { return }
+        tasksReceived.increment(task["type"]?.stringValue ?? "unknown")
+    }
+
     /// The exposition text.
     func render() -> String { registry.render() }
 
