@@ -248,11 +248,12 @@ struct SettingsTests {
             guard url.pathExtension == "swift", !url.path.contains("/Sources/Shared/Config/") else { continue }
             text += try String(contentsOf: url, encoding: .utf8)
         }
+        let lowercased = text.lowercased()  // `runnerDeviceID` reads as well as `runnerDeviceId`
         for key in SettingKey.all {
             let words = key.name.lowercased().split(separator: "_")
             let property = words.first.map(String.init)! + words.dropFirst().map(\.capitalized).joined()
             let read =
-                text.contains(".\(property)") || text.contains("\"\(key.name)\"")
+                lowercased.contains(".\(property.lowercased())") || text.contains("\"\(key.name)\"")
                 || (key == .logFormat && text.contains("PRTY_LOG_FORMAT"))
             #expect(read, "\(key.name) is declared (and in .env.sample) but no tool reads it")
         }

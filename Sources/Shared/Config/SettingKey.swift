@@ -66,7 +66,7 @@ extension SettingKey {
         .ipfsGateways, .ipfsCacheDir, .ipfsCacheMaxBytes, .ipfsTimeout, .ipfsMaxBytes,
         .trainMaxTrees, .trainMaxDepth, .trainMaxEpochSamples, .trainMaxLayerSize, .trainMaxParameters,
         .logFormat,
-    ]
+    ] + identityKeys
         + tunnelKeys
 
     /// The declared key called `name`, if any.
@@ -142,5 +142,6 @@ extension SettingKey {
         "IPFS": "IPFS retrieval (prty-fetch)",
         "TRAIN": "operator caps on what a task may ask of prty-train",
         "PRTY": "every tool",
+        "RUNNER": "the node (prty-runner, prty-exec, prty-wallet)",
     ]
 }
