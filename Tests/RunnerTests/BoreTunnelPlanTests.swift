@@ -12,13 +12,16 @@ struct BoreTunnelPlanTests {
 
     @Test func defaultsAreLocalOnEveryInterface() throws {
         let plan = try plan([:])
-        #expect(plan.mode == .local(url: "http://localhost:8081/webhook"))
-        #expect(plan.listenHost == "0.0.0.0")
+        #expect(plan.mode == .local(host: "localhost"))
+        #expect(plan.fixedURL(port: 8081) == "http://localhost:8081/webhook")
+        #expect(plan.listenHost("0.0.0.0") == "0.0.0.0" && plan.listenHost("10.0.0.2") == "10.0.0.2")
         #expect(
-            try self.plan(["RUNNER_PUBLIC_HOST": "203.0.113.7"]).mode == .local(url: "http://203.0.113.7:8081/webhook"))
+            try self.plan(["RUNNER_PUBLIC_HOST": "203.0.113.7"]).fixedURL(port: 9) == "http://203.0.113.7:9/webhook")
         #expect(
-            try self.plan(["RUNNER_PUBLIC_HOST": "2001:db8::1"]).mode
-                == .local(url: "http://[2001:db8::1]:8081/webhook"))
+            try self.plan(["RUNNER_PUBLIC_HOST": "2001:db8::1"]).fixedURL(port: 9) == "http://[2001:db8::1]:9/webhook")
+        #expect(
+            try self.plan(["RUNNER_PUBLIC_HOST": "[2001:db8::1]"]).fixedURL(port: 9) == "http://[2001:db8::1]:9/webhook"
+        )
         #expect(
             try self.plan(["RUNNER_TUNNEL_ENABLED": "true", "RUNNER_TUNNEL_TYPE": "local"]).kind == .local)
     }
@@ -26,7 +29,8 @@ struct BoreTunnelPlanTests {
     @Test func boreByDefaultWhenEnabledAndLoopbackOnly() throws {
         let plan = try plan(["RUNNER_TUNNEL_ENABLED": "true"])
         #expect(plan.mode == .bore(BoreConfig(host: "bore.pub", localPort: 8081)))
-        #expect(plan.listenHost == "127.0.0.1")
+        #expect(plan.listenHost("0.0.0.0") == "127.0.0.1" && plan.loopbackOnly)
+        #expect(plan.listening(on: 40000).mode == .bore(BoreConfig(host: "bore.pub", localPort: 40000)))
         let custom = try self.plan([
             "RUNNER_TUNNEL_ENABLED": "yes", "RUNNER_TUNNEL_SERVER_URL": "tcp://tunnel.example.org:9000/",
             "RUNNER_TUNNEL_PORT": "41234", "RUNNER_TUNNEL_SECRET": "s3cret",
@@ -47,15 +51,15 @@ struct BoreTunnelPlanTests {
     }
 
     @Test func customAndNgrok() throws {
-        #expect(
-            try plan(["RUNNER_TUNNEL_TYPE": "custom", "RUNNER_PUBLIC_URL": "https://node.example.org/"]).mode
-                == .custom(url: "https://node.example.org/webhook"))
+        let custom = try plan(["RUNNER_TUNNEL_TYPE": "custom", "RUNNER_PUBLIC_URL": "https://node.example.org/"])
+        #expect(custom.mode == .custom(url: "https://node.example.org/webhook"))
+        #expect(custom.fixedURL(port: 1) == "https://node.example.org/webhook" && !custom.loopbackOnly)
         #expect(
             try plan(["RUNNER_PUBLIC_URL": "https://node.example.org/hooks/prty"]).mode
                 == .custom(url: "https://node.example.org/hooks/prty"))
         let ngrok = try plan(["RUNNER_TUNNEL_ENABLED": "true", "RUNNER_TUNNEL_TYPE": "ngrok"])
         #expect(ngrok.mode == .ngrok(api: "http://127.0.0.1:4040/api/tunnels"))
-        #expect(ngrok.listenHost == "127.0.0.1")
+        #expect(ngrok.listenHost("0.0.0.0") == "127.0.0.1")
     }
 
     @Test(arguments: [

@@ -11,6 +11,7 @@ final class BoreClient: Sendable {
     let config: BoreConfig
     private let log: Log?
     private let onURLChange: @Sendable (String) -> Void
+    private let onStateChange: @Sendable (TunnelStatus) -> Void
     private let sleep: @Sendable (Double) async throws -> Void
     private let status = Mutex(TunnelStatus(kind: .bore))
     private let task = Mutex<Task<Void, Never>?>(nil)
@@ -19,12 +20,14 @@ final class BoreClient: Sendable {
     init(
         config: BoreConfig, log: Log? = nil,
         sleep: @escaping @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
-        onURLChange: @escaping @Sendable (String) -> Void = { _ in }
+        onURLChange: @escaping @Sendable (String) -> Void = { _ in },
+        onStateChange: @escaping @Sendable (TunnelStatus) -> Void = { _ in }
     ) {
         self.config = config
         self.log = log
         self.sleep = sleep
         self.onURLChange = onURLChange
+        self.onStateChange = onStateChange
         self.proxies = BoreProxies(log: log)
     }
 
@@ -93,6 +96,7 @@ final class BoreClient: Sendable {
                     $0.state = .down(reason.description)
                     $0.reconnects += 1
                 }
+                onStateChange(current)
                 log?.warning(
                     "tunnel_down", "tunnel: down (\(reason)); reconnecting",
                     ["error": .string(reason.description)])
@@ -106,6 +110,7 @@ final class BoreClient: Sendable {
                 session = next
             } catch {
                 status.withLock { $0.state = .down(error.description) }
+                onStateChange(current)
                 log?.warning(
                     "tunnel_retry",
                     "tunnel: still down (\(error))\(error.isFatal ? "; fix the setting, the node keeps trying" : "")",
@@ -162,6 +167,7 @@ final class BoreClient: Sendable {
         log?.info(
             "tunnel_up", "tunnel: up at \(url)\(changed ? " (new URL)" : "")",
             ["url": .string(url), "changed": .bool(changed)])
+        onStateChange(current)
         if changed { onURLChange(url) }
         return url
     }

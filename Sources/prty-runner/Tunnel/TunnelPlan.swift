@@ -8,8 +8,8 @@ import Shared
 /// |---|---|---|---|
 /// | true | bore (default) | `http://SERVER:PORT/webhook` from the bore server | 127.0.0.1 |
 /// | true | ngrok | the running agent's `public_url` + `/webhook` | 127.0.0.1 |
-/// | any | custom | `RUNNER_PUBLIC_URL` | all interfaces |
-/// | false, or local | local | `http://RUNNER_PUBLIC_HOST:RUNNER_WEBHOOK_PORT/webhook` | all interfaces |
+/// | any | custom | `RUNNER_PUBLIC_URL` | RUNNER_WEBHOOK_HOST |
+/// | false, or local | local | `http://RUNNER_PUBLIC_HOST:RUNNER_WEBHOOK_PORT/webhook` | RUNNER_WEBHOOK_HOST |
 ///
 /// With the tunnel off, a set `RUNNER_PUBLIC_URL` means `custom`.
 struct TunnelPlan: Sendable, Equatable {
@@ -17,7 +17,8 @@ struct TunnelPlan: Sendable, Equatable {
         case bore(BoreConfig)
         case ngrok(api: String)
         case custom(url: String)
-        case local(url: String)
+        /// No tunnel: `http://HOST:PORT/webhook` with the port the webhook listens on.
+        case local(host: String)
     }
 
     let mode: Mode
@@ -31,12 +32,31 @@ struct TunnelPlan: Sendable, Equatable {
         }
     }
 
-    /// The address the webhook listener binds: loopback only when a tunnel on this machine carries the traffic
-    /// (nothing else needs to reach it), every interface otherwise.
-    var listenHost: String {
+    /// Whether a tunnel on this machine carries the traffic: the webhook then listens on 127.0.0.1 only,
+    /// since nothing but the tunnel needs to reach it.
+    var loopbackOnly: Bool {
         switch mode {
-        case .bore, .ngrok: "127.0.0.1"
-        case .custom, .local: "0.0.0.0"
+        case .bore, .ngrok: true
+        case .custom, .local: false
+        }
+    }
+
+    /// The address the webhook binds: 127.0.0.1 under a tunnel, else the configured one (RUNNER_WEBHOOK_HOST).
+    func listenHost(_ configured: String) -> String { loopbackOnly ? "127.0.0.1" : configured }
+
+    /// This plan with the port the webhook actually listens on (RUNNER_WEBHOOK_PORT=0 lets the system pick).
+    func listening(on port: Int) -> TunnelPlan {
+        guard case .bore(var config) = mode, let port = UInt16(exactly: port) else { return self }
+        config.localPort = port
+        return TunnelPlan(mode: .bore(config))
+    }
+
+    /// The webhook URL known without asking anyone (local, custom), for the port the webhook listens on.
+    func fixedURL(port: Int) -> String? {
+        switch mode {
+        case .custom(let url): url
+        case .local(let host): "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/webhook"
+        case .bore, .ngrok: nil
         }
     }
 
@@ -60,8 +80,8 @@ struct TunnelPlan: Sendable, Equatable {
         guard !host.isEmpty, !host.contains("/"), !host.contains(" ") else {
             throw invalid(.runnerPublicHost, host, settings, "a host name or address, e.g. 203.0.113.7")
         }
-        let shown = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        return TunnelPlan(mode: .local(url: "http://\(shown):\(webhookPort)/webhook"))
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        return TunnelPlan(mode: .local(host: bare))
     }
 
     /// RUNNER_TUNNEL_SERVER_URL (`bore.pub`, `tunnel.example.org:7835`, a pasted `tcp://` or `http://` tolerated),
@@ -98,13 +118,10 @@ struct TunnelPlan: Sendable, Equatable {
         guard port <= 65535 else {
             throw invalid(.runnerTunnelPort, String(port), settings, "a TCP port, 0 to 65535 (0 = any)")
         }
-        guard (1...65535).contains(webhookPort) else {
-            throw ConfigError("the webhook port \(webhookPort) cannot be tunnelled: expected 1 to 65535")
-        }
         let secret = settings.string(.runnerTunnelSecret)
         return BoreConfig(
             host: host, controlPort: controlPort, requestedPort: UInt16(port), secret: secret.isEmpty ? nil : secret,
-            localPort: UInt16(webhookPort))
+            localPort: UInt16(clamping: webhookPort))
     }
 
     /// RUNNER_PUBLIC_URL as the webhook URL: an http(s) URL; `/webhook` appended to a bare origin.
