@@ -315,10 +315,12 @@ struct MetricsExpositionTests {
         #expect(try address(nil) == "127.0.0.1 9464")
         #expect(try address("0.0.0.0:9100") == "0.0.0.0 9100")
         #expect(try address(":9100") == "0.0.0.0 9100")
-        #expect(try address("[::1]:9100") == "::1 9100")
+        #expect(try address("localhost:9100") == "127.0.0.1 9100")
         #expect(try address("") == nil)
         #expect(try address("off") == nil)
-        for bad in ["9464", "localhost:99999", "localhost:x", "::1:9464", "a b:1"] {
+        for bad in [
+            "9464", "localhost:99999", "localhost:x", "::1:9464", "[::1]:9464", "a b:1", "example.org:1", "1.2.3:4",
+        ] {
             #expect(throws: ConfigError.self, "\(bad)") { try address(bad) }
         }
         let file = try DotEnv.parse("RUNNER_METRICS_ADDR=\n", file: ".env")

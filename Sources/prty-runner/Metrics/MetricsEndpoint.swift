@@ -25,8 +25,9 @@ enum MetricsEndpoint {
         return Answer(status: 200, contentType: MetricsRegistry.contentType, body: metrics.render())
     }
 
-    /// RUNNER_METRICS_ADDR as host and port: `127.0.0.1:9464`, `[::1]:9464`, `:9464` (every interface), or `nil`
-    /// when metrics are off (the key set to an empty value, or `off`). Port 0 lets the system pick (tests).
+    /// RUNNER_METRICS_ADDR as an IPv4 address and port: `127.0.0.1:9464`, `localhost:9464`, `:9464` (every
+    /// interface), or `nil` when metrics are off (the key set to an empty value, or `off`). Port 0 lets the system
+    /// pick (tests).
     static func address(_ settings: Settings) throws -> (host: String, port: Int)? {
         let key = SettingKey.runnerMetricsAddr
         let environment = settings.environment[key.name]
@@ -35,17 +36,16 @@ enum MetricsEndpoint {
         let text = raw.trimmingCharacters(in: .whitespaces)
         if ["off", "none", "false"].contains(text.lowercased()) { return nil }
         let invalid = ConfigError(
-            "\(key.name)=\(text.debugDescription) is not valid: expected host:port such as 127.0.0.1:9464, "
-                + "or an empty value to turn metrics off (\(source))")
+            "\(key.name)=\(text.debugDescription) is not valid: expected an IPv4 address and port such as "
+                + "127.0.0.1:9464, or an empty value to turn metrics off (\(source))")
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65535).contains(port)
         else { throw invalid }
         var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         if host.isEmpty { host = "0.0.0.0" }
-        guard !host.contains("/"), !host.contains(" "), !(host.contains(":") && !text.hasPrefix("[")) else {
-            throw invalid
-        }
+        if host == "localhost" { host = "127.0.0.1" }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { throw invalid }
         return (host, port)
     }
 }

@@ -25,6 +25,8 @@ final class RunnerMetrics: Sendable {
     private final class Watched: Sendable {
         let tunnel = Mutex<Tunnel?>(nil)
         let outboxOldest = Mutex<Date?>(nil)
+        let outboxDirectory = Mutex<String?>(nil)
+        let lastWebhook = Mutex<String?>(nil)
         var status: TunnelStatus? { tunnel.withLock { $0 }?.status }
     }
 
@@ -65,7 +67,10 @@ final class RunnerMetrics: Sendable {
             "prty_runner_outbox_oldest_entry_age_seconds",
             "Age of the oldest entry waiting in the outbox (0 when empty)."
         ) { [watched] in
-            [([], watched.outboxOldest.withLock { $0 }.map { max(0, Date().timeIntervalSince($0)) } ?? 0)]
+            let oldest =
+                watched.outboxDirectory.withLock { $0 }.map(RunnerMetrics.oldestFile)
+                ?? watched.outboxOldest.withLock { $0 }
+            return [([], oldest.map { max(0, Date().timeIntervalSince($0)) } ?? 0)]
         }
         deadLetters = registry.counter(
             "prty_runner_dead_letters_total", "Outbox entries the server rejected for good (moved to dead letters).")
@@ -129,6 +134,30 @@ final class RunnerMetrics: Sendable {
         let task = envelope["payload"]?.arrayValue?.first ?? envelope["payload"]
         guard let task, task.objectValue != nil else { return }
         tasksReceived.increment(task["type"]?.stringValue ?? "unknown")
+    }
+
+    /// The outbox directory: the oldest entry's age is read from its files' modification times at each scrape.
+    func watchOutbox(_ directory: String) { watched.outboxDirectory.withLock { $0 = directory } }
+
+    /// `start` for the first registration, `url_change` when the webhook URL differs from the last one
+    /// registered, `runner_not_found` when the same URL is registered again (the server had forgotten the node).
+    func registrationReason(webhook: String) -> String {
+        let previous = watched.lastWebhook.withLock { last -> String? in
+            defer { last = webhook }
+            return last
+        }
+        guard let previous else { return "start" }
+        return previous == webhook ? "runner_not_found" : "url_change"
+    }
+
+    /// The modification time of the oldest entry in `directory` (hidden files skipped); nil when empty.
+    static func oldestFile(_ directory: String) -> Date? {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            !$0.hasPrefix(".")
+        }
+        return names.compactMap { name in
+            (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name))?[.modificationDate] as? Date
+        }.min()
     }
 
     /// The exposition text.
