@@ -66,7 +66,7 @@ extension SettingKey {
         .ipfsGateways, .ipfsCacheDir, .ipfsCacheMaxBytes, .ipfsTimeout, .ipfsMaxBytes,
         .trainMaxTrees, .trainMaxDepth, .trainMaxEpochSamples, .trainMaxLayerSize, .trainMaxParameters,
         .logFormat,
-    ] + identityKeys + runnerKeys + execKeys + blockchainKeys
+    ] + identityKeys + runnerKeys + tunnelKeys + execKeys + blockchainKeys
 
     /// The declared key called `name`, if any.
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }
