@@ -66,8 +66,7 @@ extension SettingKey {
         .ipfsGateways, .ipfsCacheDir, .ipfsCacheMaxBytes, .ipfsTimeout, .ipfsMaxBytes,
         .trainMaxTrees, .trainMaxDepth, .trainMaxEpochSamples, .trainMaxLayerSize, .trainMaxParameters,
         .logFormat,
-    ] + identityKeys
-        + blockchainKeys
+    ] + identityKeys + runnerKeys + tunnelKeys + execKeys + blockchainKeys
 
     /// The declared key called `name`, if any.
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }
