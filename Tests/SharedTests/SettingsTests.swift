@@ -238,8 +238,8 @@ struct SettingsTests {
         #expect(parsed.entries.map(\.value) == SettingKey.all.map(\.defaultValue))
     }
 
-    /// DESIGN: "Every key in .env.sample is read and used". A key counts as read when some source outside
-    /// Sources/Shared/Config names it (`.ipfsTimeout` or "IPFS_TIMEOUT").
+    /// docs/configuration.md §4: every key in .env.sample is read and used. A key counts as read when some source
+    /// outside Sources/Shared/Config names it (`.ipfsTimeout` or "IPFS_TIMEOUT").
     @Test func everyDeclaredKeyIsReadSomewhere() throws {
         let sources = Paths.root.appendingPathComponent("Sources")
         var text = ""
@@ -248,11 +248,12 @@ struct SettingsTests {
             guard url.pathExtension == "swift", !url.path.contains("/Sources/Shared/Config/") else { continue }
             text += try String(contentsOf: url, encoding: .utf8)
         }
+        let lowercased = text.lowercased()  // `runnerDeviceID` reads as well as `runnerDeviceId`
         for key in SettingKey.all {
             let words = key.name.lowercased().split(separator: "_")
             let property = words.first.map(String.init)! + words.dropFirst().map(\.capitalized).joined()
             let read =
-                text.contains(".\(property)") || text.contains("\"\(key.name)\"")
+                lowercased.contains(".\(property.lowercased())") || text.contains("\"\(key.name)\"")
                 || (key == .logFormat && text.contains("PRTY_LOG_FORMAT"))
             #expect(read, "\(key.name) is declared (and in .env.sample) but no tool reads it")
         }

@@ -66,7 +66,7 @@ extension SettingKey {
         .ipfsGateways, .ipfsCacheDir, .ipfsCacheMaxBytes, .ipfsTimeout, .ipfsMaxBytes,
         .trainMaxTrees, .trainMaxDepth, .trainMaxEpochSamples, .trainMaxLayerSize, .trainMaxParameters,
         .logFormat,
-    ] + execKeys
+    ] + identityKeys + runnerKeys + tunnelKeys + execKeys + blockchainKeys
 
     /// The declared key called `name`, if any.
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }
@@ -141,6 +141,7 @@ extension SettingKey {
         "IPFS": "IPFS retrieval (prty-fetch)",
         "TRAIN": "operator caps on what a task may ask of prty-train",
         "PRTY": "every tool",
-        "RUNNER": "the runner and task execution (prty-runner, prty-exec)",
+        "RUNNER": "the node (prty-runner, prty-exec, prty-wallet)",
+        "BLOCKCHAIN": "the chain, the staking contracts and the node's key (prty-wallet)",
     ]
 }
