@@ -142,6 +142,32 @@ struct ExecDockerTests {
         try Self.noContainersLeft()
     }
 
+    @Test func imageIsLoadedFromItsURLWhenNotLocal() throws {
+        let docker = try DockerDaemon.shared()
+        // A tarball of the busybox image under a name the engine does not have (tag, save, untag).
+        DockerDaemon.curl(docker.socket, ["-X", "POST", "http://localhost/v1.41/images/local/busybox:1/tag?repo=local/fromurl&tag=1"])
+        let tar = docker.directory + "/fromurl.tar"
+        let saved = DockerDaemon.curl(docker.socket, ["-o", tar, "http://localhost/v1.41/images/local/fromurl:1/get"])
+        #expect(saved.status == 0, "\(saved.output)")
+        DockerDaemon.curl(docker.socket, ["-X", "DELETE", "http://localhost/v1.41/images/local/fromurl:1"])
+        let tarball = try Data(contentsOf: URL(fileURLWithPath: tar))
+        let server = try LocalHTTPServer { _ in .bytes(tarball, headers: ["Content-Type": "application/x-tar"]) }
+        defer { server.stop() }
+        var task = Self.task(["echo", "loaded"], image: "local/fromurl:1")
+        if case .object(var members) = task, case .object(var config)? = members["config"] {
+            config["docker_image_url"] = .string(server.url("/image.tar"))
+            members["config"] = .object(config)
+            task = .object(members)
+        }
+        let (run, result) = try Self.exec(task)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(result["exit_code"]?.intValue == 0, "\(result)")
+        #expect(result["output"]?.stringValue == "NONCE: 0a1b2c3d\nloaded")
+        let imageID = try docker.get("/images/local/fromurl:1/json")["Id"]?.stringValue ?? ""
+        #expect(result["image_hash_verified"]?.stringValue == String(imageID.dropFirst("sha256:".count)))
+        try Self.noContainersLeft()
+    }
+
     @Test func invalidNonceIsAFailedResult() throws {
         let (run, result) = try Self.exec(Self.task(["true"], nonce: "not-hex!"))
         #expect(run.status == 0)
