@@ -238,8 +238,8 @@ struct SettingsTests {
         #expect(parsed.entries.map(\.value) == SettingKey.all.map(\.defaultValue))
     }
 
-    /// DESIGN: "Every key in .env.sample is read and used". A key counts as read when some source outside
-    /// Sources/Shared/Config names it (`.ipfsTimeout` or "IPFS_TIMEOUT").
+    /// docs/configuration.md §4: every key in .env.sample is read and used. A key counts as read when some source
+    /// outside Sources/Shared/Config names it (`.ipfsTimeout` or "IPFS_TIMEOUT").
     @Test func everyDeclaredKeyIsReadSomewhere() throws {
         let sources = Paths.root.appendingPathComponent("Sources")
         var text = ""

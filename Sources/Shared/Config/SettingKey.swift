@@ -66,7 +66,7 @@ extension SettingKey {
         .ipfsGateways, .ipfsCacheDir, .ipfsCacheMaxBytes, .ipfsTimeout, .ipfsMaxBytes,
         .trainMaxTrees, .trainMaxDepth, .trainMaxEpochSamples, .trainMaxLayerSize, .trainMaxParameters,
         .logFormat,
-    ] + identityKeys + runnerKeys
+    ] + identityKeys + runnerKeys + tunnelKeys + execKeys + blockchainKeys
 
     /// The declared key called `name`, if any.
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }
@@ -142,5 +142,6 @@ extension SettingKey {
         "TRAIN": "operator caps on what a task may ask of prty-train",
         "PRTY": "every tool",
         "RUNNER": "the node (prty-runner, prty-exec, prty-wallet)",
+        "BLOCKCHAIN": "the chain, the staking contracts and the node's key (prty-wallet)",
     ]
 }
