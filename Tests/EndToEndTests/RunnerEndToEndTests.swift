@@ -301,18 +301,13 @@ struct RunnerEndToEndTests {
     }
 
     @Test func missingWalletKeyExits78() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "prty-nowallet-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prty-nowallet-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let bin = directory.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        let wallet = bin.appendingPathComponent("prty-wallet")
-        try "#!/bin/sh\necho 'prty-wallet: no key' >&2\nexit 78\n".write(to: wallet, atomically: true, encoding: .utf8)
-        chmod(wallet.path, 0o755)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let result = try runTool(
             "prty-runner", [],
             environment: [
-                "PRTY_BIN_DIR": bin.path, "HOME": directory.path, "RUNNER_DEVICE_ID": "test-node",
+                "PRTY_BIN_DIR": Paths.binaries.path, "HOME": directory.path, "RUNNER_DEVICE_ID": "test-node",
                 "RUNNER_STATE_DIR": directory.appendingPathComponent("state").path,
             ], timeout: 60)
         #expect(result.status == 78)
