@@ -244,7 +244,8 @@ struct RunnerEndToEndTests {
         #expect(node.stop(signal: SIGTERM) == 0, "\(node.log)")
         #expect(Date().timeIntervalSince(started) < 15)
         let state = try await server.state()
-        #expect(state["results"]?[id] == nil, "\(node.log)")  // cancelled: the server offers it again, nothing half-done is posted
+        // cancelled: nothing half-done is posted (the server offers the task again)
+        #expect(state["results"]?[id] == nil, "\(node.log)")
         #expect(state["counts"]?["unregisters"]?.intValue == 1)
 
         let second = try RunnerNode(server: server.origin, extraEnvironment: ["RUNNER_SHUTDOWN_GRACE": "60s"])

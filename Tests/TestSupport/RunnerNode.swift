@@ -28,7 +28,8 @@ public final class RunnerNode: Sendable {
         try keystoreOnce.withLock { cached in
             if let cached { return try cached.get() }
             let result = Result<URL, any Error> {
-                let home = FileManager.default.temporaryDirectory.appendingPathComponent("prty-keystore-\(UUID().uuidString)")
+                let home = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("prty-keystore-\(UUID().uuidString)")
                 try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
                 let password = home.appendingPathComponent("password")
                 try "test-password\n".write(to: password, atomically: true, encoding: .utf8)
