@@ -250,7 +250,10 @@ final class Node: Sendable {
                 id: id, type: type, outcome: failed ? "failed" : "succeeded", seconds: seconds, stages: output.stages))
         log.info(
             "task_finished", "task \(id) (\(type)) \(failed ? "failed" : "succeeded") in \(Self.format(seconds))",
-            ["task_id": .string(id), "type": .string(type), "seconds": .double(seconds), "failed": .bool(failed)])
+            [
+                "task_id": .string(id), "type": .string(type), "seconds": .double(seconds), "failed": .bool(failed),
+                "stages": .object(Dictionary(output.stages.map { ($0.0, JSON.double($0.1)) }) { $1 }),
+            ])
         await deliverOutbox()
         // Off the Result's path: until this is written, the pending outbox entry marks the task done, and once
         // the server has the Result it refuses a second start (409).
