@@ -88,7 +88,7 @@ final class Node: Sendable {
             metrics.watch(tunnel)
             webhook = tunnel.publicURL
         }
-        let metricsServer = try config.metricsAddress.map { try MetricsServer.start($0, metrics: metrics, log: log) }
+        let metricsServer = config.metricsAddress.flatMap { MetricsServer.start($0, metrics: metrics, log: log) }
         defer { metricsServer?.stop() }
         metrics.watchOutbox(config.stateDir + "/outbox")
         state.withLock { $0.webhookURL = webhook }

@@ -210,6 +210,45 @@ struct TunnelEndToEndTests {
         #expect(stopped == 0 || stopped == 130, "stderr: \(node.stderr)")
     }
 
+    /// The parity-server double dispatches a command task to the URL the node registered, the bore double's public
+    /// port; after the control connection drops the node re-registers, the double stores the new URL and the next
+    /// task arrives through it. The webhook itself listens on 127.0.0.1 only, though RUNNER_WEBHOOK_HOST says all.
+    @Test func theCoordinatorReachesTheNodeThroughTheTunnelAndSeesTheNewURL() async throws {
+        let bore = try await BoreServerDouble.start()
+        defer { bore.stop() }
+        let server = try CoordinatorDouble()
+        defer { server.stop() }
+        let node = try RunnerNode(
+            server: server.origin,
+            extraEnvironment: [
+                "RUNNER_TUNNEL_ENABLED": "true", "RUNNER_TUNNEL_SERVER_URL": bore.address,
+                "RUNNER_WEBHOOK_HOST": "0.0.0.0", "RUNNER_METRICS_ADDR": "",
+            ])
+        defer { node.remove() }
+        _ = try await node.waitUntilRegistered()
+        let webhook = { (state: JSON) in state["runners"]?[node.deviceID]?["webhook"]?.stringValue ?? "" }
+        let first = webhook(try await server.waitFor("the tunnel's URL") { webhook($0).hasPrefix("http://127.0.0.1:") })
+        #expect(node.log.contains("webhook listening on 127.0.0.1:"), "\(node.log)")
+        #expect(!node.log.contains("webhook listening on 0.0.0.0"))
+
+        let id = try await server.submitCommand("echo through-the-tunnel")
+        _ = try await server.waitFor("the first result") { $0["results"]?[id]?.intValue == 1 }
+        let result = try await server.get("/api/v1/tasks/\(id)/result")
+        #expect(result["output"]?.stringValue?.contains("through-the-tunnel") == true, "\(result.serialized())")
+
+        try bore.command("drop")
+        let moved = try await server.waitFor("the new URL") {
+            webhook($0) != first && webhook($0).hasSuffix("/webhook")
+        }
+        #expect((moved["counts"]?["registrations"]?.intValue ?? 0) >= 2)
+        let again = try await server.submitCommand("echo through-the-new-port")
+        _ = try await server.waitFor("the second result") { $0["results"]?[again]?.intValue == 1 }
+        #expect(node.status()?["tunnel"]?["public_url"]?.stringValue == webhook(try await server.state()))
+
+        let stopped = node.stop(signal: SIGTERM)
+        #expect(stopped == 0 || stopped == 130, "\(node.log)")
+    }
+
     @Test func aWrongTunnelSecretStopsTheNodeAtStart() async throws {
         let bore = try await BoreServerDouble.start(secret: "right")
         defer { bore.stop() }

@@ -1,9 +1,10 @@
 import Shared
 
 /// `/metrics` served by the webhook's HTTP server (`HTTPServer`) on RUNNER_METRICS_ADDR, apart from the webhook so
-/// a scrape never competes with the server's deliveries.
+/// a scrape never competes with the server's deliveries. An address that cannot be bound (another node on this
+/// machine holds the port) is a warning, not a stop: the node's work matters more than its metrics.
 enum MetricsServer {
-    static func start(_ address: (host: String, port: Int), metrics: RunnerMetrics, log: Log) throws -> HTTPServer {
+    static func start(_ address: (host: String, port: Int), metrics: RunnerMetrics, log: Log) -> HTTPServer? {
         let server: HTTPServer
         do {
             server = try HTTPServer(host: address.host, port: address.port) { request in
@@ -14,9 +15,12 @@ enum MetricsServer {
                 return response
             }
         } catch {
-            throw ConfigError(
-                "RUNNER_METRICS_ADDR=\(address.host):\(address.port): the metrics endpoint \(error); "
-                    + "choose another address, or set it empty to turn metrics off")
+            log.warning(
+                "metrics_unavailable",
+                "no /metrics: RUNNER_METRICS_ADDR=\(address.host):\(address.port): \(error); "
+                    + "choose another address, or set it empty to turn metrics off",
+                ["address": .string("\(address.host):\(address.port)")])
+            return nil
         }
         server.start()
         log.info(
