@@ -151,7 +151,7 @@ struct ExecDockerTests {
     @Test func sigtermStopsTheContainerWritesTheResultAndExits130() throws {
         let docker = try DockerDaemon.shared()
         let process = Process()
-        process.executableURL = Paths.tool("prty-exec")
+        process.executableURL = try Paths.tool("prty-exec")
         var env = ProcessInfo.processInfo.environment
         env["DOCKER_HOST"] = docker.host
         env["PARITY_CONFIG_PATH"] = "/dev/null"
