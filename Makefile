@@ -19,7 +19,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
 TESTABLE := -Xswiftc -enable-testing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean run \
+.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean run env-sample \
 	auth stake unstake balance
 
 help: ## list the targets
@@ -100,6 +100,10 @@ uninstall: ## remove what install put under PREFIX
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish; done
+
+env-sample: ## regenerate .env.sample from the key registry (Sources/Shared/Config/SettingKey*.swift)
+	$(SWIFT) build --build-tests
+	PRTY_UPDATE_ENV_SAMPLE=1 $(SWIFT) test --skip-build --filter envSampleMatchesTheRegistry
 
 completions: build ## regenerate completions/ from the command declarations
 	mkdir -p completions/bash completions/zsh completions/fish
