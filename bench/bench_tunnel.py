@@ -180,7 +180,8 @@ class Node:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNNER_", "PRTY_", "PARITY_"))}
         env.update(HOME=str(self.dir), RUNNER_SERVER_URL=self.coordinator.url, RUNNER_WEBHOOK_PORT=str(self.port),
                    RUNNER_STATE_DIR=str(self.dir / "state"), RUNNER_METRICS_ADDR="", RUNNER_HEARTBEAT_INTERVAL="5s",
-                   RUNNER_DEVICE_ID="b" * 64, PRTY_BIN_DIR=str(bin_dir), **(extra_env or {}))
+                   RUNNER_DEVICE_ID="b" * 64, PRTY_BIN_DIR=str(bin_dir))
+        env.update(extra_env or {})
         self.log = open(self.dir / "runner.log", "wb")
         self.process = subprocess.Popen([str(bin_dir / "prty-runner")], env=env, stdout=subprocess.DEVNULL,
                                         stderr=self.log, cwd=self.dir)

@@ -48,7 +48,7 @@ final class RunnerMetrics: Sendable {
             ["type"])
         tasksFinished = registry.counter(
             "prty_runner_tasks_finished_total",
-            "Tasks finished, by type and outcome (success, failure, timeout, cancelled).", ["type", "outcome"])
+            "Tasks finished, by type and outcome (succeeded, failed, cancelled, abandoned).", ["type", "outcome"])
         taskDuration = registry.histogram(
             "prty_runner_task_duration_seconds", "Time from start to result, by type and outcome.",
             ["type", "outcome"])
