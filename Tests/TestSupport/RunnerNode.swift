@@ -73,7 +73,7 @@ public final class RunnerNode: Sendable {
             "RUNNER_SERVER_URL": server, "RUNNER_WEBHOOK_PORT": "0", "RUNNER_WEBHOOK_HOST": "127.0.0.1",
             "RUNNER_STATE_DIR": directory.appendingPathComponent("state").path, "RUNNER_DEVICE_ID": deviceID,
             "RUNNER_HEARTBEAT_INTERVAL": "1s", "RUNNER_COMMAND_SANDBOX": "host", "RUNNER_SHUTDOWN_GRACE": "10s",
-            "PRTY_LOG_FORMAT": "json",
+            "PRTY_LOG_FORMAT": "json", "RUNNER_METRICS_ADDR": "",
         ]
         for (key, value) in extraEnvironment { environment[key] = value }
         self.environment = environment
