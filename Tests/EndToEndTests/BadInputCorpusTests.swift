@@ -66,7 +66,8 @@ struct BadInputCorpusTests {
         var out = word.replacingOccurrences(of: "$TMP", with: temporary.path)
         let files = folder.appendingPathComponent("files").path
         while let at = out.firstIndex(of: "@") {
-            let nameEnd = out[out.index(after: at)...].firstIndex { !($0.isLetter || $0.isNumber || "._/-".contains($0)) }
+            let nameEnd =
+                out[out.index(after: at)...].firstIndex { !($0.isLetter || $0.isNumber || "._/-".contains($0)) }
                 ?? out.endIndex
             out.replaceSubrange(at..<nameEnd, with: files + "/" + out[out.index(after: at)..<nameEnd])
         }

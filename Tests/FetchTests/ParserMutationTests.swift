@@ -63,7 +63,14 @@ struct ParserMutationTests {
         #expect(!Self.csv.isEmpty)
         var parsed = 0
         for (index, mutant) in Self.mutants(of: Self.csv, seed: 1401).enumerated() {
-            for options in [DatasetBuilder.Options(), { var o = DatasetBuilder.Options(); o.missing = .mean; return o }()] {
+            for options in [
+                DatasetBuilder.Options(),
+                {
+                    var o = DatasetBuilder.Options()
+                    o.missing = .mean
+                    return o
+                }(),
+            ] {
                 do {
                     Self.expectValid(try DatasetBuilder(options: options).build(mutant, format: .csv, cid: nil))
                     parsed += 1
@@ -80,8 +87,9 @@ struct ParserMutationTests {
         Array(#"{"features":[[1,2],[3,4],[5,6]],"labels":["x","y","x"]}"#.utf8),
         Array(#"[[1,2,"a"],[3,4,"b"],[5,null,"a"]]"#.utf8),
         DatasetWriter.bytes(
-            Dataset(features: [1, 2, 3, 4], width: 2, labels: [0, 1], task: .classification, classes: [0, 1],
-                    labelNames: ["no", "yes"], featureNames: ["f", "g"])),
+            Dataset(
+                features: [1, 2, 3, 4], width: 2, labels: [0, 1], task: .classification, classes: [0, 1],
+                labelNames: ["no", "yes"], featureNames: ["f", "g"])),
     ]
 
     @Test func jsonDatasetMutantsParseOrFailCleanly() {
@@ -107,7 +115,8 @@ struct ParserMutationTests {
     static let cids = [
         CIDTests.helloV0, CIDTests.helloRaw, "QmT5ZF9jLnr3UZPXtSvRwS9rqhq4fh7Qo6T3TrcpJsffmc",
         "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
-        "/ipfs/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o", "ipfs://bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4",
+        "/ipfs/QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o",
+        "ipfs://bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4",
     ]
 
     @Test func cidMutantsParseOrFailCleanly() throws {
