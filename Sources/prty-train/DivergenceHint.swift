@@ -64,7 +64,6 @@ struct DivergenceError: ExitStatusError {
         }
         return DivergenceError(
             epoch: epoch, batch: batch, seen: seen,
-            suggestion: suggestions.joined(separator: "; ").prefix(1).uppercased()
-                + suggestions.joined(separator: "; ").dropFirst() + ".")
+            suggestion: "Try: " + suggestions.joined(separator: "; ") + ".")
     }
 }

@@ -381,6 +381,10 @@ struct Fit {
                     + "features")
         }
         try checkEpochSamples(settings, rows: training.count)
+        let start =
+            try config.globalModel.map { global throws(TrainError) in
+                try LinearRegression(weights: global.weights, inputs: dataset.width, source: "global_model")
+            } ?? LinearRegression.initial(inputs: dataset.width)
         // Linear regression needs numeric targets: class names are refused; integer labels (inferred as
         // classification) are trained on as numbers, with a warning (docs/formats.md).
         if let names = dataset.labelNames {
@@ -395,10 +399,6 @@ struct Fit {
                 "the dataset is marked classification (integer labels); linear_regression treats the labels as "
                     + "numbers (give prty-fetch --regression to mark them so)")
         }
-        let start =
-            try config.globalModel.map { global throws(TrainError) in
-                try LinearRegression(weights: global.weights, inputs: dataset.width, source: "global_model")
-            } ?? LinearRegression.initial(inputs: dataset.width)
         let optimizer = settings.optimizer
         log.info(
             "training",
