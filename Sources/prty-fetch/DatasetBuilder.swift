@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// Turns fetched content (CSV or JSON) into a Dataset document, by DESIGN.md's rules:
+/// Turns fetched content (CSV or JSON) into a Dataset document, by the rules of docs/formats.md §2.1:
 /// - the first CSV row is a header when one of its feature cells is text (not a number, not empty), unless
 ///   `--header`/`--no-header` says otherwise; `--label-column NAME` implies a header;
 /// - the label column is the last one unless `--label-column NAME|INDEX` (0-based; negative counts from the end)

@@ -8,7 +8,11 @@ struct Evaluate {
         options: [
             Option(
                 "model", short: "m", value: .single("FILE"), help: "the model update or aggregate to score",
-                completion: .file)
+                completion: .file),
+            Option(
+                "voting", value: .single("prior_corrected|soft"),
+                help: "forests: combine participants' forests by prior-corrected posteriors (default) or soft voting",
+                completion: .choices(RandomForest.Voting.allCases.map(\.rawValue))),
         ],
         examples: ["prty-partition --task task.json --take test | prty-train evaluate --model global.json"],
         discussion: """
@@ -18,24 +22,32 @@ struct Evaluate {
             """)
 
     let modelPath: String
+    let voting: RandomForest.Voting?
 
     init(_ invocation: Invocation) throws {
         guard let path = invocation.arguments.value("model") else {
             throw UsageError("evaluate needs --model FILE (a model update or an aggregate)")
         }
         modelPath = path
+        voting = try Self.voting(invocation.arguments)
     }
 
     func run() throws {
         let document = try ModelDocument.load(path: modelPath)
         let dataset = try DatasetReader.read(try Input.standardInput(what: "a dataset"))
-        Tool.writeStdout(try Self.evaluate(document, on: dataset, source: modelPath).serialized() + "\n")
+        Tool.writeStdout(
+            try Self.evaluate(document, on: dataset, source: modelPath, voting: voting).serialized() + "\n")
     }
 
-    static func evaluate(_ document: ModelDocument, on dataset: Dataset, source: String) throws -> JSON {
+    static func evaluate(
+        _ document: ModelDocument, on dataset: Dataset, source: String, voting: RandomForest.Voting? = nil
+    )
+        throws -> JSON
+    {
         guard dataset.count > 0 else { throw TrainError.data("the dataset has no rows: there is nothing to evaluate") }
         try Fit.checkData(dataset)
-        let model = try LoadedModel(document, dataset: dataset, source: source)
+        var model = try LoadedModel(document, dataset: dataset, source: source)
+        model.overrideVoting(voting)
         let metrics = try model.evaluate(dataset)
         let metric = model.task == .classification ? "accuracy" : "r2"
         var result: [String: JSON] = [
@@ -45,5 +57,16 @@ struct Evaluate {
         result[metric] = .double(metrics.accuracy)
         try FiniteCheck.json(.object(result), what: "evaluate's result", hint: LoadedModel.nonFiniteHint)
         return .object(result)
+    }
+
+    /// `--voting`, checked.
+    static func voting(_ arguments: Arguments) throws -> RandomForest.Voting? {
+        guard let text = arguments.value("voting") else { return nil }
+        guard let voting = RandomForest.Voting(rawValue: text) else {
+            throw UsageError(
+                "--voting expects \(RandomForest.Voting.allCases.map(\.rawValue).joined(separator: " or ")), "
+                    + "got '\(text)'")
+        }
+        return voting
     }
 }

@@ -42,8 +42,11 @@ struct Fit {
             train_config.epochs, batch_size and learning_rate are required), linear_regression (the same \
             train_config) or random_forest (model_config with scikit-learn's keys and the seed's defaults). \
             Training starts from global_model when the task has one (a forest ignores it), else from the \
-            initialisation every participant derives from the session seed. loss and accuracy (R² for \
-            regression) are measured on the held-out train_config.validation_fraction of the local rows. \
+            initialisation every participant derives from the session seed. Networks train on standardised \
+            features and fold the scaling back into the first layer, so the update is in the original units; \
+            train_config.proximal_mu adds FedProx's proximal term. loss and accuracy (R² for regression) are \
+            measured on the held-out train_config.validation_fraction of the local rows, or for a bootstrap \
+            forest on its out-of-bag rows (every row then trains). \
             Operator caps: TRAIN_MAX_TREES, TRAIN_MAX_DEPTH, TRAIN_MAX_EPOCH_SAMPLES, TRAIN_MAX_LAYER_SIZE, \
             TRAIN_MAX_PARAMETERS (environment or .env). SIGINT/SIGTERM stop training between batches (exit 130).
             """)
@@ -142,11 +145,14 @@ struct Fit {
     /// the system CSPRNG.
     func fit(_ dataset: Dataset) throws -> ModelUpdate {
         try Self.checkData(dataset)
-        let split = ValidationSplit(rows: dataset.count, fraction: config.validationFraction, seed: config.seed)
+        // A forest with out-of-bag rows measures itself on them, so it holds nothing out and every row trains.
+        let outOfBag = forestHasOutOfBagRows(dataset)
+        let split = ValidationSplit(
+            rows: dataset.count, fraction: outOfBag ? 0 : config.validationFraction, seed: config.seed)
         let training = dataset.subset(split.training)
         // nil: nothing held out, so the metrics are the training rows' (computed once).
         let validation = split.validation.isEmpty ? nil : dataset.subset(split.validation)
-        if split.validation.isEmpty, config.validationFraction > 0 {
+        if split.validation.isEmpty, config.validationFraction > 0, !outOfBag {
             log.warning(
                 "validation_empty",
                 "too few rows to hold any out: loss and accuracy are measured on "
@@ -192,9 +198,10 @@ struct Fit {
         }
         if let extra = result.trainingExtra { trainingMetrics.merge(extra) { $1 } }
         metadata["training"] = .object(trainingMetrics)
+        let measuredOn = result.measuredOn ?? (split.validation.isEmpty ? "training" : "held_out")
         metadata["validation"] = [
-            "samples": .int(split.validation.count), "fraction": .double(config.validationFraction),
-            "measured_on": .string(split.validation.isEmpty ? "training" : "held_out"),
+            "samples": .int(result.measuredOn == nil ? split.validation.count : training.count),
+            "fraction": .double(outOfBag ? 0 : config.validationFraction), "measured_on": .string(measuredOn),
         ]
         var dataInfo: [String: JSON] = [:]
         if let source = dataset.source { dataInfo["source"] = source }
@@ -209,7 +216,7 @@ struct Fit {
         log.info(
             "trained",
             "trained on \(training.count) rows in \(Self.round(seconds)) s: "
-                + "\(split.validation.isEmpty ? "training" : "held-out") \(metric) "
+                + "\(measuredOn.replacingOccurrences(of: "_", with: "-")) \(metric) "
                 + "\(Self.round(result.validation.accuracy)), "
                 + "loss \(Self.round(result.validation.loss))",
             [
@@ -237,6 +244,18 @@ struct Fit {
         var effectiveModel: JSON
         var metadata: [String: JSON]
         var privacy: PrivacyReport?
+        /// Where `validation` was measured when not on the held-out slice or the training rows ("out_of_bag").
+        var measuredOn: String? = nil
+    }
+
+    /// Whether the task trains a forest whose trees leave rows out of their samples (bootstrap, or subsample
+    /// below 1): its loss and accuracy then come from those out-of-bag rows.
+    func forestHasOutOfBagRows(_ dataset: Dataset) -> Bool {
+        guard config.modelType == .randomForest, dataset.task == .classification, let section = config.forestSection,
+            let forest = try? ForestConfig(
+                section, classes: dataset.classes, featureCount: dataset.width, seed: config.seed, caps: config.caps)
+        else { return false }
+        return forest.bootstrap || forest.subsample < 1
     }
 
     /// Checks that hold for every model: rows, columns, finite numbers.
@@ -325,7 +344,12 @@ struct Fit {
         try checkEpochSamples(settings, rows: training.count)
         let shape = NetworkShape(inputs: dataset.width, hidden: network.hidden, outputs: outputs, task: task)
 
+        // Training runs on standardised features (NeuralNetwork+Standardisation): `start` is in original units
+        // (what the delta is taken from), `local` the same network for standardised inputs. Without a global
+        // model the seed's initialisation is drawn for standardised inputs, so it suits any feature scale.
+        let scaling = Standardisation.network(training.features, rows: training.count, width: dataset.width)
         let start: NeuralNetwork
+        var local: NeuralNetwork
         if let global = config.globalModel {
             if let given = NeuralNetwork.inferShape(from: global.weights, task: task), given.inputs != dataset.width {
                 throw TrainError.data(
@@ -334,8 +358,10 @@ struct Fit {
             }
             start = try NeuralNetwork(shape: shape, weights: global.weights, source: "global_model")
             try GlobalModelCheck.network(global, shape: shape, classes: dataset.classes)
+            local = start.standardised(scaling)
         } else {
-            start = NeuralNetwork.initial(shape, seed: config.seed)
+            local = NeuralNetwork.initial(shape, seed: config.seed)
+            start = local.unstandardised(scaling)
         }
         func targets(_ data: Dataset) throws -> NeuralNetwork.Targets {
             task == .classification
@@ -350,10 +376,10 @@ struct Fit {
                 + "(\(dataset.count - training.count) held out): \(settings.epochs) epochs, batch \(settings.batchSize), "
                 + "\(optimizer.kind.rawValue) learning rate \(NumberFormat.shortest(optimizer.learningRate))",
             ["architecture": .string(shape.description), "rows": .int(training.count)])
-        var model = start
-        let history = try model.train(
-            features: training.features, rows: training.count, targets: trainingTargets, settings: settings,
-            control: control, log: log)
+        let history = try local.train(
+            features: scaling.apply(training.features, rows: training.count), rows: training.count,
+            targets: trainingTargets, settings: settings, control: control, log: log)
+        var model = local.unstandardised(scaling)
         let (weights, delta, report) = privatise(local: model.weights(), start: start.weights())
         if report != nil { model = try NeuralNetwork(shape: shape, weights: weights, source: "the private update") }
         let trainingMetrics = model.evaluate(training.features, rows: training.count, targets: trainingTargets)
@@ -368,7 +394,8 @@ struct Fit {
                 "hidden_sizes": .ints(network.hidden), "activation": "relu", "task": .string(task.rawValue),
                 "input_size": .int(dataset.width), "output_size": .int(outputs),
             ],
-            metadata: ["architecture": shape.architecture], privacy: report)
+            metadata: ["architecture": shape.architecture, "input_scaling": Standardisation.metadata],
+            privacy: report)
     }
 
     // MARK: Linear regression
@@ -444,23 +471,25 @@ struct Fit {
             "training random_forest on \(training.count) rows × \(dataset.width) features "
                 + "(\(dataset.count - training.count) held out)", ["rows": .int(training.count)])
         try Interruption.check()
-        let forest = try RandomForest.fit(training, config: forestConfig, log: log, control: control)
+        let (forest, outOfBag) = try RandomForest.fitMeasured(
+            training, config: forestConfig, log: log, control: control,
+            threads: ProcessInfo.processInfo.activeProcessorCount, outOfBag: validation == nil)
         try Interruption.check()
         func metrics(_ data: Dataset) throws -> Metrics {
             Metrics.classification(
                 probabilities: forest.predictProbabilities(data), classCount: forest.classes.count,
                 targets: try ClassIndex.indices(of: data.labels, classes: forest.classes, what: "the forest's"))
         }
-        let trainingMetrics = validation == nil ? try metrics(training) : nil
+        let trainingMetrics = validation == nil && outOfBag == nil ? try metrics(training) : nil
         var extra: [String: JSON] = ["trees": .int(forest.trees.count)]
         if let oob = forest.oobScore, oob.isFinite { extra["oob_score"] = .double(oob) }
         return FitResult(
             task: .classification, weights: forest.weights(),
             gradients: ["feature_importance": forest.featureImportance],
-            validation: try validation.map(metrics) ?? trainingMetrics!, training: trainingMetrics, history: nil,
-            trainingExtra: extra, effectiveModel: forestConfig.effective,
+            validation: try validation.map(metrics) ?? outOfBag ?? trainingMetrics!, training: trainingMetrics,
+            history: nil, trainingExtra: extra, effectiveModel: forestConfig.effective,
             metadata: ["forest": forest.metadata(), "feature_importance": .doubles(forest.featureImportance)],
-            privacy: nil)
+            privacy: nil, measuredOn: outOfBag == nil ? nil : "out_of_bag")
     }
 
     static func round(_ value: Double) -> String { NumberFormat.shortest((value * 10_000).rounded() / 10_000) }

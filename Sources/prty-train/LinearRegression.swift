@@ -2,7 +2,7 @@ import Shared
 
 /// Linear regression ŷ = w·x + b, trained by mini-batch SGD (or Adam) on standardised features. The
 /// standardisation is internal: `weights` and `bias` are always in the original feature units, so
-/// participants with different local means and spreads still average meaningfully (DESIGN.md).
+/// participants with different local means and spreads still average meaningfully (docs/federated-learning.md §4.2).
 struct LinearRegression: Sendable, Equatable {
     var weights: [Double]
     var bias: Double
@@ -110,6 +110,7 @@ extension LinearRegression {
             offset += weights[f] * scaling.means[f]
         }
         theta[width] = offset / yScale
+        let anchor = theta  // FedProx pulls toward the start, in the space training moves in
         var gradient = [Double](repeating: 0, count: width + 1)
         var optimizer = Optimizer(settings.optimizer, parameterCount: width + 1)
         var random = SeededRandom(seed: settings.shuffleSeed)
@@ -143,6 +144,13 @@ extension LinearRegression {
                             }
                             let scale = 1 / Double(count)
                             for f in 0...width { g[f] *= scale }
+                            if settings.proximalMu > 0 {
+                                _ = anchor.withUnsafeBufferPointer { anchor in
+                                    Proximal.apply(
+                                        mu: settings.proximalMu, parameters: t, anchor: anchor.baseAddress!,
+                                        gradient: g, count: width + 1)
+                                }
+                            }
                             optimizer.step(t, g, count: width + 1)
                         }
                     }

@@ -94,6 +94,14 @@ struct LoadedModel {
         "The model's weights are too large for this data (the outputs overflow); check the model for diverged "
         + "weights, or the data for values far outside the range it was trained on."
 
+    /// A forest combines its members' trees by `voting` instead of the way its document says (no effect on other
+    /// models).
+    mutating func overrideVoting(_ voting: RandomForest.Voting?) {
+        guard let voting, case .forest(var forest) = family else { return }
+        forest.voting = voting
+        family = .forest(forest)
+    }
+
     /// Class probabilities (rows × classes) for classification, one value per row for regression.
     func outputs(_ data: Dataset) -> [Double] {
         switch family {

@@ -41,7 +41,8 @@ struct NetworkShape: Sendable, Equatable, CustomStringConvertible {
     }
     var parameterCount: Int { Self.parameterCount(sizes: sizes) ?? 0 }
 
-    /// The document's tensor names (DESIGN.md): `layer_0_weights`, `layer_0_bias`, … with offsets and lengths.
+    /// The document's tensor names (docs/formats.md §5): `layer_0_weights`, `layer_0_bias`, … with offsets and
+    /// lengths.
     var tensors: [(name: String, offset: Int, count: Int)] {
         var result: [(name: String, offset: Int, count: Int)] = []
         for l in 0..<layerCount {
@@ -258,6 +259,9 @@ struct NetworkTraining: Sendable, Equatable {
     var batchSize: Int
     var optimizer: OptimizerConfig
     var shuffleSeed: UInt64
+    /// FedProx's μ (`train_config.proximal_mu`): the weight of (μ/2)·‖w − w₀‖² toward the weights training
+    /// started from; 0 (the default) leaves the loss alone.
+    var proximalMu = 0.0
 }
 
 extension NeuralNetwork {
@@ -277,6 +281,8 @@ extension NeuralNetwork {
         var order = Array(0..<rows)
         var history: [Double] = []
         let learningRate = settings.optimizer.learningRate
+        let mu = settings.proximalMu
+        let anchor = parameters
 
         for epoch in 1...settings.epochs {
             Shuffle.rows(&order, &random)
@@ -291,11 +297,18 @@ extension NeuralNetwork {
                     gradient.withUnsafeMutableBufferPointer { gradient in
                         let p = parameters.baseAddress!
                         let g = gradient.baseAddress!
-                        let loss = order.withUnsafeBufferPointer { order in
+                        var loss = order.withUnsafeBufferPointer { order in
                             Self.batchGradient(
                                 shape, UnsafePointer(p), into: g, buffers, features: features,
                                 rows: UnsafeBufferPointer(rebasing: order[start..<start + count]),
                                 targets: targets)
+                        }
+                        if mu > 0, loss.isFinite {
+                            loss += anchor.withUnsafeBufferPointer { anchor in
+                                Proximal.apply(
+                                    mu: mu, parameters: p, anchor: anchor.baseAddress!, gradient: g,
+                                    count: shape.parameterCount)
+                            }
                         }
                         if loss.isFinite { optimizer.step(p, g, count: shape.parameterCount) }
                         return loss
@@ -386,18 +399,29 @@ extension NeuralNetwork {
         return loss
     }
 
-    /// The mean loss over all `rows` rows and its gradient: what one full-batch step would use (for checks).
-    func lossAndGradient(features: [Double], rows: Int, targets: Targets) -> (loss: Double, gradient: [Double]) {
+    /// The mean loss over all `rows` rows and its gradient: what one full-batch step would use (for checks),
+    /// with FedProx's term toward `proximal.anchor` when given.
+    func lossAndGradient(
+        features: [Double], rows: Int, targets: Targets, proximal: (mu: Double, anchor: [Double])? = nil
+    ) -> (loss: Double, gradient: [Double]) {
         let buffers = LayerBuffers(shape: shape, rows: rows)
         var gradient = [Double](repeating: 0, count: shape.parameterCount)
         let order = Array(0..<rows)
         let loss = parameters.withUnsafeBufferPointer { p in
             gradient.withUnsafeMutableBufferPointer { g in
-                order.withUnsafeBufferPointer { order in
+                var loss = order.withUnsafeBufferPointer { order in
                     Self.batchGradient(
                         shape, p.baseAddress!, into: g.baseAddress!, buffers, features: features,
                         rows: order, targets: targets)
                 }
+                if let proximal, proximal.anchor.count == shape.parameterCount {
+                    loss += proximal.anchor.withUnsafeBufferPointer { anchor in
+                        Proximal.apply(
+                            mu: proximal.mu, parameters: p.baseAddress!, anchor: anchor.baseAddress!,
+                            gradient: g.baseAddress!, count: shape.parameterCount)
+                    }
+                }
+                return loss
             }
         }
         return (loss, gradient)

@@ -9,6 +9,10 @@ struct Predict {
             Option(
                 "model", short: "m", value: .single("FILE"), help: "the model update or aggregate to apply",
                 completion: .file),
+            Option(
+                "voting", value: .single("prior_corrected|soft"),
+                help: "forests: combine participants' forests by prior-corrected posteriors (default) or soft voting",
+                completion: .choices(RandomForest.Voting.allCases.map(\.rawValue))),
             Option("probabilities", help: "classifiers: print {\"label\", \"probabilities\"} per row"),
         ],
         examples: ["prty-train predict --model global.json < new-rows.json"],
@@ -19,6 +23,7 @@ struct Predict {
             """)
 
     let modelPath: String
+    let voting: RandomForest.Voting?
     let withProbabilities: Bool
 
     init(_ invocation: Invocation) throws {
@@ -26,21 +31,26 @@ struct Predict {
             throw UsageError("predict needs --model FILE (a model update or an aggregate)")
         }
         modelPath = path
+        voting = try Evaluate.voting(invocation.arguments)
         withProbabilities = invocation.arguments.flag("probabilities")
     }
 
     func run() throws {
         let document = try ModelDocument.load(path: modelPath)
         let dataset = try DatasetReader.read(try Input.standardInput(what: "a dataset"))
-        Tool.writeStdout(try Self.predict(document, on: dataset, source: modelPath, probabilities: withProbabilities))
+        Tool.writeStdout(
+            try Self.predict(document, on: dataset, source: modelPath, probabilities: withProbabilities, voting: voting)
+        )
     }
 
-    static func predict(_ document: ModelDocument, on dataset: Dataset, source: String, probabilities: Bool)
-        throws -> [UInt8]
-    {
+    static func predict(
+        _ document: ModelDocument, on dataset: Dataset, source: String, probabilities: Bool,
+        voting: RandomForest.Voting? = nil
+    ) throws -> [UInt8] {
         guard dataset.count > 0 else { throw TrainError.data("the dataset has no rows: there is nothing to predict") }
         try Fit.checkData(dataset)
-        let model = try LoadedModel(document, dataset: dataset, source: source)
+        var model = try LoadedModel(document, dataset: dataset, source: source)
+        model.overrideVoting(voting)
         if probabilities, model.task != .classification {
             throw UsageError("--probabilities needs a classifier; this model does regression")
         }

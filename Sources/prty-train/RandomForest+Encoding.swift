@@ -1,7 +1,7 @@
 import Shared
 
-/// How a forest travels in a model update (DESIGN.md): `weights.feature_importance` [F], `weights.trees` (the
-/// flat encoding below) and the structured forest in `metadata.forest`. Both decoders check everything, so a
+/// How a forest travels in a model update (docs/formats.md §5.1): `weights.feature_importance` [F], `weights.trees`
+/// (the flat encoding below) and the structured forest in `metadata.forest`. Both decoders check everything, so a
 /// forged or truncated document is an error (exit 65), never a crash or a loop.
 ///
 /// `weights.trees`, a flat array of numbers:
@@ -121,7 +121,44 @@ extension RandomForest {
             "feature_importance": .doubles(featureImportance),
             "oob_score": oobScore.map(JSON.double) ?? .null,
             "trees": .array(encodedTrees),
+            "members": .array(
+                members.map { member in
+                    ["trees": .int(member.trees), "label_counts": .ints(member.labelCounts)]
+                }),
+            "voting": .string(voting.rawValue),
         ])
+    }
+
+    /// `members` and `voting` from `metadata.forest` (both optional: older documents have neither). The members'
+    /// trees must add up to the forest's and their label counts, when given, have one entry per class.
+    private static func decodeMembers(
+        _ object: [String: JSON], trees: Int, classes: Int, fail: (String) -> DataError
+    ) throws -> (members: [Member], voting: Voting) {
+        var voting = Voting.priorCorrected
+        if let value = object["voting"], !value.isNull {
+            guard let text = value.stringValue, let parsed = Voting(rawValue: text) else {
+                throw fail(
+                    "voting must be one of \(Voting.allCases.map(\.rawValue).joined(separator: ", ")), "
+                        + "got \(value.serialized())")
+            }
+            voting = parsed
+        }
+        guard let value = object["members"], !value.isNull else { return ([], voting) }
+        guard case .array(let items) = value else { throw fail("members must be an array") }
+        var members = [Member]()
+        for (index, item) in items.enumerated() {
+            guard let count = item["trees"]?.intValue, count >= 1, case .array(let counts)? = item["label_counts"]
+            else { throw fail("members[\(index)] needs trees (≥ 1) and label_counts") }
+            let labelCounts = counts.compactMap(\.intValue).filter { $0 >= 0 }
+            guard labelCounts.count == counts.count, counts.isEmpty || counts.count == classes else {
+                throw fail("members[\(index)].label_counts must hold \(classes) counts ≥ 0, one per class")
+            }
+            members.append(Member(trees: count, labelCounts: labelCounts))
+        }
+        guard members.reduce(0, { $0 + $1.trees }) == trees else {
+            throw fail("members account for \(members.reduce(0) { $0 + $1.trees }) trees but the forest has \(trees)")
+        }
+        return (members, voting)
     }
 
     /// Rebuilds the forest `metadata()` wrote, checking every field: predictions equal the original's.
@@ -202,6 +239,7 @@ extension RandomForest {
         try self.init(
             classes: classes, featureCount: featureCount, trees: trees, importance: importance, oob: oob,
             fail: fail)
+        (members, voting) = try Self.decodeMembers(object, trees: trees.count, classes: k, fail: fail)
     }
 
     /// Rebuilds a forest from `weights` (`trees` and `feature_importance`) and the classes, checking every number.

@@ -18,6 +18,33 @@ struct RandomForest: Sendable, Equatable {
     /// Accuracy of the out-of-bag predictions over the rows that were out of bag for at least one tree; `nil`
     /// when not asked for or when no row ever was.
     var oobScore: Double?
+    /// The participants whose forests make this one, in tree order (one for a forest fresh from `fit`, several for
+    /// a union): how many trees each gave and the label counts it trained on. Empty for a document written before
+    /// forests recorded them, which then can only be combined by plain soft voting.
+    var members: [Member] = []
+    /// How `predictProbabilities` combines the members' forests (see `Voting`).
+    var voting = Voting.priorCorrected
+
+    /// One participant's share of a forest: `trees` consecutive trees grown on rows with `labelCounts[k]` rows of
+    /// `classes[k]`.
+    struct Member: Sendable, Equatable {
+        var trees: Int
+        var labelCounts: [Int]
+
+        var rows: Int { labelCounts.reduce(0, +) }
+    }
+
+    /// How a union of participants' forests turns into one posterior.
+    enum Voting: String, Sendable, CaseIterable {
+        /// Each participant's posterior p_j(c|x) re-weighted by its label prior, p_j(c|x)·π(c)/π_j(c) with π the
+        /// label shares of all members together and π_j the participant's own, then averaged weighted by the
+        /// members' row counts and normalised. Under label skew a forest that saw few rows of a class otherwise
+        /// votes against it everywhere. A member that never saw class c has no opinion on it and abstains from
+        /// c's average. One member (or no label counts) is plain soft voting.
+        case priorCorrected = "prior_corrected"
+        /// The mean of every tree's leaf probabilities (scikit-learn's `predict_proba`).
+        case soft
+    }
 
     // MARK: Fit
 
@@ -34,6 +61,15 @@ struct RandomForest: Sendable, Equatable {
         _ data: Dataset, config: ForestConfig, log: Log, control: TrainingControl = .unlimited,
         threads: Int
     ) throws -> RandomForest {
+        try fitMeasured(data, config: config, log: log, control: control, threads: threads, outOfBag: false).forest
+    }
+
+    /// `fit`, and with `outOfBag` the loss and accuracy of the out-of-bag predictions (nil when no row was ever
+    /// out of bag).
+    static func fitMeasured(
+        _ data: Dataset, config: ForestConfig, log: Log, control: TrainingControl = .unlimited,
+        threads: Int, outOfBag measure: Bool
+    ) throws -> (forest: RandomForest, outOfBag: Metrics?) {
         guard data.count > 0 else { throw DataError("the dataset has no rows to grow a forest on") }
         guard data.count < Int(Int32.max) else {
             throw DataError("a random forest takes at most \(Int32.max - 1) rows, the dataset has \(data.count)")
@@ -87,16 +123,20 @@ struct RandomForest: Sendable, Equatable {
             grown.append(tree)
         }
 
+        var labelCounts = [Int](repeating: 0, count: config.classes.count)
+        for row in 0..<data.count { labelCounts[Int(prepared.classIndex[row])] += 1 }
         var forest = RandomForest(
             classes: config.classes, featureCount: data.width, trees: grown.map(\.tree),
             featureImportance: importance(
                 grown.map(\.importance), nodeCounts: grown.map(\.tree.nodes.count),
                 featureCount: data.width),
-            oobScore: nil)
-        if config.oobScore {
-            forest.oobScore = forest.outOfBagScore(
+            oobScore: nil, members: [Member(trees: total, labelCounts: labelCounts)])
+        var outOfBag: Metrics? = nil
+        if config.oobScore || measure {
+            outOfBag = forest.outOfBagMetrics(
                 data, labels: prepared.classIndex, inBag: grown.map(\.inBag),
                 threads: workers)
+            if config.oobScore { forest.oobScore = outOfBag?.accuracy }
         }
         let nodes = forest.trees.reduce(0) { $0 + $1.nodes.count }
         let finished = clock()
@@ -113,7 +153,7 @@ struct RandomForest: Sendable, Equatable {
             "grew \(total) trees (\(nodes) nodes) in \(NumberFormat.shortest((seconds * 1e3).rounded() / 1e3)) s"
                 + (oobText ?? ""),
             ["trees": .int(total), "nodes": .int(nodes), "oob_score": forest.oobScore.map(JSON.double) ?? .null])
-        return forest
+        return (forest, measure ? outOfBag : nil)
     }
 
     /// Seconds on CLOCK_MONOTONIC, for the log line.
@@ -147,7 +187,63 @@ struct RandomForest: Sendable, Equatable {
     /// Mean of the trees' leaf class probabilities, row-major `rows × classes.count`. `data.width` must be
     /// `featureCount` (callers check it). Rows are split among threads; each row sums its trees in tree order.
     func predictProbabilities(_ data: Dataset) -> [Double] {
-        probabilities(data, threads: ProcessInfo.processInfo.activeProcessorCount)
+        predictProbabilities(data, voting: voting)
+    }
+
+    /// The members' forests combined as `voting` says (see `Voting`); soft voting for a single member or when a
+    /// member's label counts are unknown.
+    func predictProbabilities(_ data: Dataset, voting: Voting) -> [Double] {
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let k = classes.count
+        guard voting == .priorCorrected, members.count > 1,
+            members.allSatisfy({ $0.labelCounts.count == k && $0.rows > 0 }),
+            members.reduce(0, { $0 + $1.trees }) == trees.count
+        else { return probabilities(data, threads: threads) }
+        var classTotals = [Double](repeating: 0, count: k)
+        for member in members {
+            for c in 0..<k { classTotals[c] += Double(member.labelCounts[c]) }
+        }
+        let total = classTotals.reduce(0, +)
+        var scores = [Double](repeating: 0, count: data.count * k)
+        // Σ over the members that saw class c of their weights, to average over exactly those.
+        var weightSums = [Double](repeating: 0, count: k)
+        var first = 0
+        for member in members {
+            let part = RandomForest(
+                classes: classes, featureCount: featureCount, trees: Array(trees[first..<first + member.trees]),
+                featureImportance: featureImportance, oobScore: nil)
+            first += member.trees
+            let p = part.probabilities(data, threads: threads)
+            let rows = Double(member.rows)
+            let weight = rows / total
+            var factors = [Double](repeating: 0, count: k)
+            for c in 0..<k where member.labelCounts[c] > 0 {
+                // π(c) / π_j(c)
+                factors[c] = (classTotals[c] / total) / (Double(member.labelCounts[c]) / rows)
+                weightSums[c] += weight
+            }
+            // Each member's corrected posterior is normalised on its own before averaging: unnormalised, a member
+            // would weigh in most where its own data are thinnest (its p_j(x) is smallest there).
+            for row in 0..<data.count {
+                var sum = 0.0
+                for c in 0..<k { sum += factors[c] * p[row * k + c] }
+                guard sum > 0 else { continue }
+                for c in 0..<k { scores[row * k + c] += weight * factors[c] * p[row * k + c] / sum }
+            }
+        }
+        for row in 0..<data.count {
+            var sum = 0.0
+            for c in 0..<k {
+                if weightSums[c] > 0 { scores[row * k + c] /= weightSums[c] }
+                sum += scores[row * k + c]
+            }
+            if sum > 0 {
+                for c in 0..<k { scores[row * k + c] /= sum }
+            } else {
+                for c in 0..<k { scores[row * k + c] = 1 / Double(k) }
+            }
+        }
+        return scores
     }
 
     /// The class label value with the highest mean probability for each row; a tie goes to the smallest class.
@@ -226,24 +322,24 @@ struct RandomForest: Sendable, Equatable {
         return output
     }
 
-    /// Accuracy of the out-of-bag predictions (scikit-learn's `oob_score_`, except that rows in every tree's
-    /// bag are left out rather than counted as class 0). `nil` when no row was ever out of bag.
-    private func outOfBagScore(
+    /// Loss and accuracy of the out-of-bag predictions; the accuracy is scikit-learn's `oob_score_`, except that
+    /// rows in every tree's bag are left out rather than counted as class 0. `nil` when no row was ever out of bag.
+    private func outOfBagMetrics(
         _ data: Dataset, labels: UnsafeMutablePointer<Int32>, inBag: [[UInt64]],
         threads: Int
-    ) -> Double? {
+    ) -> Metrics? {
         let probabilities = probabilities(data, threads: threads, inBag: inBag)
         let k = classes.count
-        var scored = 0
-        var correct = 0
+        var scored = [Double]()
+        var targets = [Int]()
         for row in 0..<data.count {
             var any = false
             for c in 0..<k where probabilities[row * k + c] != 0 { any = true }
             guard any else { continue }
-            scored += 1
-            if Self.argmax(probabilities, offset: row * k, count: k) == Int(labels[row]) { correct += 1 }
+            scored.append(contentsOf: probabilities[row * k..<(row + 1) * k])
+            targets.append(Int(labels[row]))
         }
-        return scored == 0 ? nil : Double(correct) / Double(scored)
+        return targets.isEmpty ? nil : Metrics.classification(probabilities: scored, classCount: k, targets: targets)
     }
 
     // MARK: Union
@@ -262,9 +358,14 @@ struct RandomForest: Sendable, Equatable {
             for feature in 0..<featureCount { importance[feature] += weight * forest.featureImportance[feature] }
             if let score = forest.oobScore, let sum = oob { oob = sum + weight * score } else { oob = nil }
         }
+        // A forest without label counts (an older document) still counts as one member, so trees stay attributed.
+        let members = forests.flatMap { forest in
+            forest.members.isEmpty ? [Member(trees: forest.trees.count, labelCounts: [])] : forest.members
+        }
         return RandomForest(
             classes: forests[0].classes, featureCount: featureCount,
-            trees: forests.flatMap(\.trees), featureImportance: importance, oobScore: oob)
+            trees: forests.flatMap(\.trees), featureImportance: importance, oobScore: oob, members: members,
+            voting: forests[0].voting)
     }
 
     /// Throws when the forests cannot be united: none, or differing classes or feature counts.

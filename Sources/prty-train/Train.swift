@@ -10,13 +10,14 @@ enum Train {
             "prty-fetch CID | prty-partition --task task.json | prty-train --task task.json > update.json",
             "prty-train aggregate update-*.json > global.json",
             "prty-train evaluate --model global.json < test.json",
+            "prty-train simulate --task task.json --participants 3 --rounds 3 < dataset.json",
         ],
-        subcommands: [Fit.command, Aggregate.command, Evaluate.command, Predict.command],
+        subcommands: [Fit.command, Aggregate.command, Evaluate.command, Predict.command, Simulate.command],
         defaultSubcommand: "fit",
         discussion: """
             Models: neural_network (MLP, softmax or linear output), linear_regression, random_forest. \
-            Documents (Dataset, model update, aggregate) are those of DESIGN.md; output is deterministic for a \
-            given input and seed, except timing fields and differential-privacy noise.
+            Documents (Dataset, model update, aggregate) are described in docs/formats.md; output is deterministic \
+            for a given input and seed, except timing fields and differential-privacy noise.
             """)
 
     static func main() async {
@@ -25,6 +26,7 @@ enum Train {
             case "aggregate": try Aggregate(invocation).run()
             case "evaluate": try Evaluate(invocation).run()
             case "predict": try Predict(invocation).run()
+            case "simulate": try Simulate(invocation).run()
             default: try Fit(invocation).run()
             }
         }

@@ -6,7 +6,9 @@ import Shared
 struct TrainConfig: Sendable {
     static let networkKeys = ["hidden_size", "hidden_sizes", "input_size", "output_size", "task", "activation"]
     static let linearKeys = ["input_size", "task"]
-    static let trainKeys = ["epochs", "batch_size", "learning_rate", "optimizer", "momentum", "validation_fraction"]
+    static let trainKeys = [
+        "epochs", "batch_size", "learning_rate", "optimizer", "momentum", "validation_fraction", "proximal_mu",
+    ]
     static let privacyKeys = ["differential_privacy", "l2_norm_clip", "noise_multiplier", "secure_aggregation"]
     /// The server stores the session's model family inside `model_config` too (it prices rewards by it), so a
     /// `model_type` there is accepted when it agrees with the top-level one.
@@ -31,8 +33,8 @@ struct TrainConfig: Sendable {
     var modelType: ModelType
     var sessionID: String
     var roundID: String
-    /// The session seed (DESIGN.md): the config's `seed`, else from `session_id`. Fixes the initialisation and
-    /// the held-out split.
+    /// The session seed (docs/federated-learning.md §1): the config's `seed`, else from `session_id`. Fixes the
+    /// initialisation and the held-out split.
     var seed: UInt64
     /// The round's shuffle seed: SHA-256(session_id ‖ round_id), or a stream of `seed` without a session id.
     var shuffleSeed: UInt64
@@ -44,7 +46,7 @@ struct TrainConfig: Sendable {
     /// A forest's `model_config`, read by `ForestConfig` once the data's classes and width are known.
     var forestSection: ConfigSection?
     var privacy: PrivacyConfig
-    /// `global_model`; always `nil` for a forest, which ignores it (DESIGN.md).
+    /// `global_model`; always `nil` for a forest, which ignores it (docs/federated-learning.md §4.3).
     var globalModel: ModelDocument?
     /// Whether a `global_model` was given but ignored (a forest), so fit can say so.
     var ignoredGlobalModel: Bool
@@ -121,10 +123,16 @@ struct TrainConfig: Sendable {
                     "train_config.momentum applies to optimizer sgd only; Adam keeps its own "
                         + "moment estimates (remove momentum or use optimizer sgd)")
             }
+            let mu = try train.double("proximal_mu") ?? 0
+            guard mu >= 0, mu.isFinite else {
+                throw UsageError(
+                    "train_config.proximal_mu must be a number ≥ 0 (FedProx's μ; 0 is plain FedAvg), "
+                        + "got \(NumberFormat.shortest(mu))")
+            }
             training = NetworkTraining(
                 epochs: epochs, batchSize: batchSize,
                 optimizer: OptimizerConfig(kind: kind, learningRate: rate, momentum: momentum),
-                shuffleSeed: shuffleSeed)
+                shuffleSeed: shuffleSeed, proximalMu: mu)
         }
 
         // privacy_config
@@ -242,6 +250,7 @@ struct TrainConfig: Sendable {
             object["learning_rate"] = .double(training.optimizer.learningRate)
             object["optimizer"] = .string(training.optimizer.kind.rawValue)
             if training.optimizer.kind == .sgd { object["momentum"] = .double(training.optimizer.momentum) }
+            object["proximal_mu"] = .double(training.proximalMu)
         }
         return .object(object)
     }

@@ -1,6 +1,6 @@
-import Shared
 import Testing
 
+@testable import Shared
 @testable import prty_partition
 
 /// Counts in, rows out: every strategy's counts, and the one dealing pass that turns counts into parts.

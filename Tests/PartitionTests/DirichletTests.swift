@@ -1,7 +1,7 @@
 import Foundation
-import Shared
 import Testing
 
+@testable import Shared
 @testable import prty_partition
 
 /// non_iid: real Dirichlet(alpha) proportions (lower alpha, more skew), Flower's self-balancing rule, and

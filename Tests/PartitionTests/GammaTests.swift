@@ -1,7 +1,7 @@
 import Foundation
-import Shared
 import Testing
 
+@testable import Shared
 @testable import prty_partition
 
 /// The Gamma sampler against its known moments: mean = variance = shape (scale 1).

@@ -1,6 +1,6 @@
-import Shared
 import Testing
 
+@testable import Shared
 @testable import prty_partition
 
 struct PartitionCommandTests {

@@ -1,7 +1,7 @@
 import Foundation
-import Shared
 import Testing
 
+@testable import Shared
 @testable import prty_partition
 
 /// Properties every plan must have, over many (samples, parts, classes, strategy, seed, overlap, holdout)

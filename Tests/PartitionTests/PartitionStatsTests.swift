@@ -1,7 +1,7 @@
 import Foundation
-import Shared
 import Testing
 
+@testable import Shared
 @testable import prty_partition
 
 struct PartitionStatsTests {

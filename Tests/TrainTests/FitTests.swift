@@ -43,9 +43,10 @@ struct FitTests {
         #expect(metadata["config"]?["train_config"]?["optimizer"] == "adam")
         #expect(json["privacy_metrics"] == nil)
         #expect(update.accuracy > 0.9)
-        // gradients are the true delta: weights − the seed's initialisation.
+        // gradients are the true delta: weights − the seed's initialisation (drawn for standardised inputs).
         let shape = NetworkShape(inputs: 4, hidden: [12], outputs: 3, task: .classification)
-        let start = NeuralNetwork.initial(shape, seed: Seeds.session(id: "session-1")).weights()
+        let start = TrainTestData.networkStart(data, shape, seed: Seeds.session(id: "session-1"))
+        #expect(metadata["input_scaling"]?["method"] == "standardise")
         for (name, values) in update.weights {
             for (index, value) in values.enumerated() {
                 #expect(abs(value - update.gradients[name]![index] - start[name]![index]) < 1e-12)
@@ -70,10 +71,23 @@ struct FitTests {
         let a = try fit(Self.task(), first)
         let b = try fit(Self.task(), second)
         #expect(a.weights != b.weights)
-        let startA = ModelUpdate.difference(a.weights, a.gradients)
-        let startB = ModelUpdate.difference(b.weights, b.gradients)
-        for (name, values) in startA {
-            for (index, value) in values.enumerated() { #expect(abs(value - startB[name]![index]) < 1e-12) }
+        // The same seed's initialisation, for standardised inputs: in original units each start is that network
+        // folded with its own part's scaling, and mapped back into standardised units the two agree.
+        let shape = NetworkShape(inputs: 4, hidden: [12], outputs: 3, task: .classification)
+        let seed = Seeds.session(id: "session-1")
+        let initial = NeuralNetwork.initial(shape, seed: seed)
+        for (part, update) in [(first, a), (second, b)] {
+            let start = ModelUpdate.difference(update.weights, update.gradients)
+            let expected = TrainTestData.networkStart(part, shape, seed: seed)
+            for (name, values) in start {
+                for (index, value) in values.enumerated() { #expect(abs(value - expected[name]![index]) < 1e-12) }
+            }
+            let training = part.subset(ValidationSplit(rows: part.count, fraction: 0.2, seed: seed).training)
+            let scaling = Standardisation.network(training.features, rows: training.count, width: 4)
+            let back = try NeuralNetwork(shape: shape, weights: start, source: "start").standardised(scaling)
+            for index in back.parameters.indices {
+                #expect(abs(back.parameters[index] - initial.parameters[index]) < 1e-12)
+            }
         }
     }
 

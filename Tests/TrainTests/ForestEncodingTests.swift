@@ -213,8 +213,9 @@ struct ForestEncodingTests {
         // The union votes like one big forest: its probabilities are the tree-count-weighted mean of the parts'.
         let a = Self.forest.predictProbabilities(Self.data)
         let b = other.predictProbabilities(Self.data)
-        let u = union.predictProbabilities(Self.data)
+        let u = union.predictProbabilities(Self.data, voting: .soft)
         for index in u.indices { #expect(abs(u[index] - (6 * a[index] + 3 * b[index]) / 9) < 1e-12) }
+        #expect(union.members.map(\.trees) == [6, 3])
         // And it survives its own encoding.
         #expect(try RandomForest(metadata: union.metadata()) == union)
     }

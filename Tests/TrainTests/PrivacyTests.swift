@@ -43,7 +43,7 @@ struct PrivacyTests {
         #expect(update.json["privacy_metrics"] == ["noise_scale": 0, "clipping_applied": true, "epsilon_used": nil])
         // weights = start + clipped delta, so the starting point is unchanged.
         let shape = NetworkShape(inputs: 4, hidden: [12], outputs: 3, task: .classification)
-        let start = NeuralNetwork.initial(shape, seed: Seeds.session(id: "session-1")).weights()
+        let start = TrainTestData.networkStart(data, shape, seed: Seeds.session(id: "session-1"))
         for (name, values) in ModelUpdate.difference(update.weights, update.gradients) {
             for (index, value) in values.enumerated() { #expect(abs(value - start[name]![index]) < 1e-12) }
         }

@@ -49,6 +49,16 @@ enum TrainTestData {
         try TrainConfig(try task(text), caps: caps)
     }
 
+    /// Where fit starts a network without a global model: the seed's initialisation for standardised inputs,
+    /// folded into the original units of `data`'s training rows (those left after the held-out `fraction`).
+    static func networkStart(_ data: Dataset, _ shape: NetworkShape, seed: UInt64, fraction: Double = 0.2)
+        -> [String: [Double]]
+    {
+        let training = data.subset(ValidationSplit(rows: data.count, fraction: fraction, seed: seed).training)
+        let scaling = Standardisation.network(training.features, rows: training.count, width: data.width)
+        return NeuralNetwork.initial(shape, seed: seed).unstandardised(scaling).weights()
+    }
+
     /// A quiet logger for unit tests.
     static let log = Log(tool: "prty-train", minimum: .error, isTerminal: false)
 

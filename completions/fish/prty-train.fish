@@ -8,7 +8,7 @@ function __prty_train_path
     set -l path prty-train
     for word in $words[2..-1]
         switch "$path $word"
-            case 'prty-train fit' 'prty-train aggregate' 'prty-train evaluate' 'prty-train predict'
+            case 'prty-train fit' 'prty-train aggregate' 'prty-train evaluate' 'prty-train predict' 'prty-train simulate'
                 set path "$path $word"
             case '*'
                 break
@@ -38,6 +38,7 @@ complete -c prty-train -n '__prty_train_at_subcommand; and test (__prty_train_pa
 complete -c prty-train -n '__prty_train_at_subcommand; and test (__prty_train_path) = \'prty-train\'' -a 'aggregate' -d 'combine model updates (FedAvg, or the union of forests) into a global model'
 complete -c prty-train -n '__prty_train_at_subcommand; and test (__prty_train_path) = \'prty-train\'' -a 'evaluate' -d 'score a model update or aggregate on the labelled dataset on stdin'
 complete -c prty-train -n '__prty_train_at_subcommand; and test (__prty_train_path) = \'prty-train\'' -a 'predict' -d 'predict one value per row of the dataset on stdin'
+complete -c prty-train -n '__prty_train_at_subcommand; and test (__prty_train_path) = \'prty-train\'' -a 'simulate' -d 'run a whole federated session locally and compare it with central training'
 
 # prty-train fit
 complete -c prty-train -n '__prty_train_is \'prty-train fit\'' -l task -s t -r -F -d 'the FL task (the server\'s Task or its config), as a file or inline JSON'
@@ -65,6 +66,7 @@ complete -c prty-train -n '__prty_train_is \'prty-train aggregate\'' -F
 
 # prty-train evaluate
 complete -c prty-train -n '__prty_train_is \'prty-train evaluate\'' -l model -s m -r -F -d 'the model update or aggregate to score'
+complete -c prty-train -n '__prty_train_is \'prty-train evaluate\'' -l voting -x -a 'prior_corrected soft' -d 'forests: combine participants\' forests by prior-corrected posteriors (default) or soft voting'
 complete -c prty-train -n '__prty_train_is \'prty-train evaluate\'' -l help -s h -d 'show this help and exit'
 complete -c prty-train -n '__prty_train_is \'prty-train evaluate\'' -l version -d 'print the version and exit'
 complete -c prty-train -n '__prty_train_is \'prty-train evaluate\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
@@ -72,8 +74,22 @@ complete -c prty-train -n '__prty_train_is \'prty-train evaluate\'' -l config-pa
 
 # prty-train predict
 complete -c prty-train -n '__prty_train_is \'prty-train predict\'' -l model -s m -r -F -d 'the model update or aggregate to apply'
+complete -c prty-train -n '__prty_train_is \'prty-train predict\'' -l voting -x -a 'prior_corrected soft' -d 'forests: combine participants\' forests by prior-corrected posteriors (default) or soft voting'
 complete -c prty-train -n '__prty_train_is \'prty-train predict\'' -l probabilities -d 'classifiers: print {"label", "probabilities"} per row'
 complete -c prty-train -n '__prty_train_is \'prty-train predict\'' -l help -s h -d 'show this help and exit'
 complete -c prty-train -n '__prty_train_is \'prty-train predict\'' -l version -d 'print the version and exit'
 complete -c prty-train -n '__prty_train_is \'prty-train predict\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
 complete -c prty-train -n '__prty_train_is \'prty-train predict\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-train simulate
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l task -s t -r -F -d 'the FL task (model_type, model_config, train_config, partition_config)'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l participants -x -d 'how many participants (default: total_parts, else 3)'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l rounds -x -d 'how many rounds (default 1; a forest trains in one)'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l holdout -x -d 'the held-out test share (default: partition_config.holdout, else 0.2)'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l strategy -x -a 'random iid stratified sequential non_iid dirichlet label_skew' -d 'override partition_config.strategy'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l alpha -x -d 'override partition_config.alpha (non_iid)'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l seed -x -d 'override the session seed'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l help -s h -d 'show this help and exit'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l version -d 'print the version and exit'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-train -n '__prty_train_is \'prty-train simulate\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
