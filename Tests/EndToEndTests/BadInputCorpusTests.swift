@@ -187,7 +187,7 @@ struct BadInputCorpusTests {
         try #require(full >= 0)
         defer { close(full) }
         let process = Process()
-        process.executableURL = Paths.tool("prty-fetch")
+        process.executableURL = try Paths.tool("prty-fetch")
         process.arguments = ["parse", Paths.fixture("iris.csv").path]
         process.standardOutput = FileHandle(fileDescriptor: full, closeOnDealloc: false)
         let errors = Pipe()
