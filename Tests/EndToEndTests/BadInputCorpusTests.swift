@@ -137,7 +137,7 @@ struct BadInputCorpusTests {
                     #expect(throws: Never.self) { _ = try JSONParser.parse(Array(line)) }
                 }
             case "text": #expect(!bytes.isEmpty)
-            case "empty": #expect(bytes.isEmpty)
+            case "empty": #expect(bytes.isEmpty, "stdout holds \(bytes.count) bytes")
             default: Issue.record("unknown stdout kind '\(test.stdout)' on line \(test.line)")
             }
         }
