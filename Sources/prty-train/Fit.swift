@@ -83,7 +83,11 @@ struct Fit {
         let bytes = try Input.standardInput(what: "a dataset")
         let dataset = try DatasetReader.read(bytes)
         let update: ModelUpdate
-        do { update = try fit(dataset) } catch { throw DivergenceError.explain(error, dataset: dataset, config: config) }
+        do {
+            update = try fit(dataset)
+        } catch {
+            throw DivergenceError.explain(error, dataset: dataset, config: config)  // says what was seen
+        }
         try FiniteCheck.members(update.members, document: "the model update")
         Tool.writeStdout(update.bytes)
     }
