@@ -83,7 +83,11 @@ struct Fit {
         let bytes = try Input.standardInput(what: "a dataset")
         let dataset = try DatasetReader.read(bytes)
         let update: ModelUpdate
-        do { update = try fit(dataset) } catch { throw DivergenceError.explain(error, dataset: dataset, config: config) }
+        do {
+            update = try fit(dataset)
+        } catch {
+            throw DivergenceError.explain(error, dataset: dataset, config: config)  // says what was seen
+        }
         try FiniteCheck.members(update.members, document: "the model update")
         Tool.writeStdout(update.bytes)
     }
@@ -408,6 +412,10 @@ struct Fit {
                     + "features")
         }
         try checkEpochSamples(settings, rows: training.count)
+        let start =
+            try config.globalModel.map { global throws(TrainError) in
+                try LinearRegression(weights: global.weights, inputs: dataset.width, source: "global_model")
+            } ?? LinearRegression.initial(inputs: dataset.width)
         // Linear regression needs numeric targets: class names are refused; integer labels (inferred as
         // classification) are trained on as numbers, with a warning (docs/formats.md).
         if let names = dataset.labelNames {
@@ -422,10 +430,6 @@ struct Fit {
                 "the dataset is marked classification (integer labels); linear_regression treats the labels as "
                     + "numbers (give prty-fetch --regression to mark them so)")
         }
-        let start =
-            try config.globalModel.map { global throws(TrainError) in
-                try LinearRegression(weights: global.weights, inputs: dataset.width, source: "global_model")
-            } ?? LinearRegression.initial(inputs: dataset.width)
         let optimizer = settings.optimizer
         log.info(
             "training",
