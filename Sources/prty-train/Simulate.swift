@@ -154,9 +154,10 @@ struct Simulate {
             let document = try ModelDocument(aggregate, source: "aggregate", role: .input)
             let federated = try Evaluate.evaluate(document, on: test, source: "aggregate")
             // Forests: plain soft voting of the same trees too, to show what the prior correction adds.
-            let soft: JSON? =
-                modelType == .randomForest
-                ? try Evaluate.evaluate(document, on: test, source: "aggregate", voting: .soft) : nil
+            var soft: JSON?
+            if modelType == .randomForest {
+                soft = try Evaluate.evaluate(document, on: test, source: "aggregate", voting: .soft)
+            }
             global = aggregate
 
             let centralConfig = try roundConfig(roundID, globalModel: central)
