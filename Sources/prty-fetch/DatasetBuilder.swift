@@ -1,7 +1,7 @@
 import Foundation
 import Shared
 
-/// Turns fetched content (CSV or JSON) into a Dataset document, by DESIGN.md's rules:
+/// Turns fetched content (CSV or JSON) into a Dataset document, by the rules of docs/formats.md §2.1:
 /// - the first CSV row is a header when one of its feature cells is text (not a number, not empty), unless
 ///   `--header`/`--no-header` says otherwise; `--label-column NAME` implies a header;
 /// - the label column is the last one unless `--label-column NAME|INDEX` (0-based; negative counts from the end)
@@ -115,7 +115,9 @@ struct DatasetBuilder {
         case .index(let given):
             label = given < 0 ? columns + given : given
             guard label >= 0 && label < columns else {
-                throw .usage("--label-column \(given) is outside the CSV's \(columns) columns (0…\(columns - 1))")
+                throw .usage(
+                    "--label-column \(given) is outside the CSV's \(columns) columns (0…\(columns - 1) from the left, "
+                        + "or -1…-\(columns) from the right)")
             }
         case .name(let name):
             guard header != false else {
@@ -132,6 +134,26 @@ struct DatasetBuilder {
             header = fields.enumerated().contains { column, field in
                 guard column != label, field.end > field.start else { return false }
                 return NumberParser.parse(csv.bytes, field.start, field.end) == .notANumber
+            }
+        }
+        if header == true {
+            // Header names are feature_names and --label-column targets: they must be text and distinct.
+            for (column, field) in fields.enumerated() {
+                let raw = UnsafeBufferPointer(start: csv.bytes + field.start, count: field.end - field.start)
+                if String(validating: raw, as: UTF8.self) == nil {
+                    throw .badData(
+                        "line \(line): header column \(column + 1) (\(Excerpt.of(texts[column]))) is not valid UTF-8 "
+                            + "text; save the file as UTF-8")
+                }
+            }
+            var seen: [String: Int] = [:]
+            for (column, name) in texts.enumerated() {
+                if let first = seen[name] {
+                    throw .badData(
+                        "line \(line): the header names column \(first + 1) and column \(column + 1) both "
+                            + "'\(Excerpt.of(name))'; header names must be distinct")
+                }
+                seen[name] = column
             }
         }
         let layout = Layout(columns: columns, label: label, names: header == true ? texts : nil)
@@ -382,6 +404,17 @@ struct DatasetBuilder {
             for (row, field) in fields.enumerated() { texts.append(missingRows.contains(row) ? "" : csv.text(field)) }
             let names = Array(Set(texts.enumerated().filter { !missingRows.contains($0.offset) }.map(\.element)))
                 .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            // A label that is not UTF-8 would silently become U+FFFD (and merge with other such labels): refused.
+            if names.contains(where: { $0.contains("\u{FFFD}") }) {
+                for (row, field) in fields.enumerated() where !missingRows.contains(row) && texts[row].contains("\u{FFFD}") {
+                    let raw = UnsafeBufferPointer(start: csv.bytes + field.start, count: field.end - field.start)
+                    if String(validating: raw, as: UTF8.self) == nil {
+                        throw .badData(
+                            "the label of data row \(row + 1) is not valid UTF-8 text "
+                                + "(\(Excerpt.of(texts[row]))); save the file as UTF-8")
+                    }
+                }
+            }
             let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Double($0)) })
             for row in labels.indices where !missingRows.contains(row) { labels[row] = index[texts[row]]! }
             labelNames = names
@@ -451,9 +484,11 @@ struct DatasetBuilder {
         if let index = labels.firstIndex(where: { !$0.isFinite }) {
             throw .badData("label \(index + 1) is not a finite number")
         }
-        return Dataset(
+        let dataset = Dataset(
             features: features, width: width, labels: labels, task: task, classes: classes,
             labelNames: labelNames, featureNames: featureNames)
+        do { try DatasetReader.validate(dataset) } catch { throw .badData(error.message) }  // the shared rules
+        return dataset
     }
 
     // MARK: - JSON

@@ -1,7 +1,7 @@
 import Shared
 
-/// Every way prty-fetch fails, each mapped to DESIGN.md's exit status: 64 usage, 65 bad data (content that
-/// fails its CID, a malformed DAG or dataset, an unsupported CID), 66 not found, 75 try again later.
+/// Every way prty-fetch fails, each mapped to its exit status (docs/exit-codes.md §3): 64 usage, 65 bad data
+/// (content that fails its CID, a malformed DAG or dataset, an unsupported CID), 66 not found, 75 try again later.
 enum FetchError: ExitStatusError, Equatable {
     /// A command-line value that cannot be used (a malformed CID, a bad gateway URL).
     case usage(String)

@@ -42,6 +42,9 @@ struct Gateway: Sendable, Hashable, CustomStringConvertible {
         guard path.isEmpty else {
             throw .invalid(text, "a gateway is an origin; drop the path '\(components.path)'")
         }
+        if let port = components.port, !(1...65535).contains(port) {
+            throw .invalid(text, "the port must be in 1...65535, got \(port)")
+        }
         let port = components.port.map { ":\($0)" } ?? ""
         let shownHost = host.contains(":") ? "[\(host)]" : host
         kind = .http(origin: "\(scheme)://\(shownHost.lowercased())\(port)")

@@ -1,7 +1,7 @@
 import Shared
 
 /// `prty-partition`: one participant's part of a shared dataset, computed from one seed so that the parts of all
-/// participants are disjoint and cover the data (DESIGN.md; ORIGINAL-FL.md §3 and §9 for what the original got wrong).
+/// participants are disjoint and cover the data (docs/federated-learning.md §3, with what the original got wrong).
 @main
 enum Partition {
     static let command = Command(

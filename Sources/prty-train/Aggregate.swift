@@ -33,7 +33,9 @@ struct Aggregate {
         } else {
             for path in paths { inputs.append((try ModelDocument.load(path: path), path)) }
         }
-        Tool.writeStdout(DocumentWriter.bytes(try Self.members(inputs)))
+        let members = try Self.members(inputs)
+        try FiniteCheck.members(members, document: "the aggregate")
+        Tool.writeStdout(DocumentWriter.bytes(members))
     }
 
     /// NDJSON (one update per line); a single pretty-printed document is accepted too.

@@ -1,6 +1,6 @@
 import Shared
 
-/// What an operator lets one task ask of this machine (DESIGN.md, "Bounds"): a task config over a cap is
+/// What an operator lets one task ask of this machine (docs/configuration.md §4): a task config over a cap is
 /// refused before any work starts (exit 64), so a hostile or mistaken task cannot pin the CPU for hours or
 /// exhaust memory. Read from the settings keys below (flag > environment > `.env` > default).
 struct TrainCaps: Sendable, Equatable {

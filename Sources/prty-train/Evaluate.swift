@@ -44,6 +44,7 @@ struct Evaluate {
     )
         throws -> JSON
     {
+        guard dataset.count > 0 else { throw TrainError.data("the dataset has no rows: there is nothing to evaluate") }
         try Fit.checkData(dataset)
         var model = try LoadedModel(document, dataset: dataset, source: source)
         model.overrideVoting(voting)
@@ -54,6 +55,7 @@ struct Evaluate {
             "loss": .double(metrics.loss),
         ]
         result[metric] = .double(metrics.accuracy)
+        try FiniteCheck.json(.object(result), what: "evaluate's result", hint: LoadedModel.nonFiniteHint)
         return .object(result)
     }
 

@@ -82,7 +82,9 @@ struct Fit {
     func run() throws {
         let bytes = try Input.standardInput(what: "a dataset")
         let dataset = try DatasetReader.read(bytes)
-        let update = try fit(dataset)
+        let update: ModelUpdate
+        do { update = try fit(dataset) } catch { throw DivergenceError.explain(error, dataset: dataset, config: config) }
+        try FiniteCheck.members(update.members, document: "the model update")
         Tool.writeStdout(update.bytes)
     }
 
@@ -365,6 +367,7 @@ struct Fit {
                         + "\(dataset.width)")
             }
             start = try NeuralNetwork(shape: shape, weights: global.weights, source: "global_model")
+            try GlobalModelCheck.network(global, shape: shape, classes: dataset.classes)
             local = start.standardised(scaling)
         } else {
             local = NeuralNetwork.initial(shape, seed: config.seed)
@@ -409,6 +412,20 @@ struct Fit {
                     + "features")
         }
         try checkEpochSamples(settings, rows: training.count)
+        // Linear regression needs numeric targets: class names are refused; integer labels (inferred as
+        // classification) are trained on as numbers, with a warning (docs/formats.md).
+        if let names = dataset.labelNames {
+            throw TrainError.data(
+                "linear_regression needs numeric targets, but this dataset's labels are class names "
+                    + "(\(Excerpt.of(names.prefix(5).joined(separator: ", ")))\(names.count > 5 ? ", …" : "")); "
+                    + "use neural_network or random_forest for classification")
+        }
+        if dataset.task == .classification {
+            log.warning(
+                "classification_labels",
+                "the dataset is marked classification (integer labels); linear_regression treats the labels as "
+                    + "numbers (give prty-fetch --regression to mark them so)")
+        }
         let start =
             try config.globalModel.map { global throws(TrainError) in
                 try LinearRegression(weights: global.weights, inputs: dataset.width, source: "global_model")

@@ -2,7 +2,8 @@ import Foundation
 import Shared
 
 /// A random forest's `model_config`, checked once against the data's shape and the operator's caps: the seed's
-/// keys with the seed's defaults (DESIGN.md), scikit-learn's meaning for each. Invalid values never reach `fit`.
+/// keys with the seed's defaults (docs/formats.md §3), scikit-learn's meaning for each. Invalid values never reach
+/// `fit`.
 struct ForestConfig: Sendable, Equatable {
     static let keys = [
         "num_trees", "max_depth", "min_samples_split", "min_samples_leaf", "max_features", "subsample",

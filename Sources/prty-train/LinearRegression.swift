@@ -2,7 +2,7 @@ import Shared
 
 /// Linear regression ŷ = w·x + b, trained by mini-batch SGD (or Adam) on standardised features. The
 /// standardisation is internal: `weights` and `bias` are always in the original feature units, so
-/// participants with different local means and spreads still average meaningfully (DESIGN.md).
+/// participants with different local means and spreads still average meaningfully (docs/federated-learning.md §4.2).
 struct LinearRegression: Sendable, Equatable {
     var weights: [Double]
     var bias: Double

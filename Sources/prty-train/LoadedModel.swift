@@ -22,6 +22,9 @@ struct LoadedModel {
                 "\(source) does not say which model it holds and its tensors "
                     + "(\(document.weights.keys.sorted().joined(separator: ", "))) match none of \(ModelType.names)")
         }
+        guard dataset.count > 0 else {
+            throw TrainError.data("the dataset has no rows: there is nothing to apply the model in \(source) to")
+        }
         labelNames = document.labelNames ?? dataset.labelNames
         switch type {
         case .neuralNetwork:
@@ -70,11 +73,26 @@ struct LoadedModel {
                         + "from; use a model update or aggregate written by prty-train")
             }
             let forest = try RandomForest(metadata: forestMetadata)
+            // Every loaded model is checked against the data before use: a forest reads feature_count columns.
+            guard forest.featureCount == dataset.width else {
+                throw TrainError.data(
+                    "the random forest in \(source) takes \(forest.featureCount) features but the dataset has "
+                        + "\(dataset.width)")
+            }
+            if let documented = document.classes, documented != forest.classes {
+                throw TrainError.data(
+                    "\(source) says its classes are \(Excerpt.of(JSON.doubles(documented).serialized())) but its "
+                        + "trees vote for \(Excerpt.of(JSON.doubles(forest.classes).serialized()))")
+            }
             family = .forest(forest)
             task = .classification
             classes = forest.classes
         }
     }
+
+    static let nonFiniteHint =
+        "The model's weights are too large for this data (the outputs overflow); check the model for diverged "
+        + "weights, or the data for values far outside the range it was trained on."
 
     /// A forest combines its members' trees by `voting` instead of the way its document says (no effect on other
     /// models).

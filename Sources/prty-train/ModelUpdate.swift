@@ -1,7 +1,7 @@
 import Shared
 
-/// The model update `fit` writes (DESIGN.md, "Model update"; the server's model-update request,
-/// PROTOCOL.md §4.12): weights and the true delta as name → flat arrays, the rows trained on, loss and
+/// The model update `fit` writes (docs/formats.md §5; the server's model-update request,
+/// docs/protocol.md §8.1): weights and the true delta as name → flat arrays, the rows trained on, loss and
 /// accuracy on the held-out slice, measured training time, and metadata that lets `evaluate`, `predict`,
 /// `aggregate` and the next round use the model without the task.
 struct ModelUpdate: Sendable {

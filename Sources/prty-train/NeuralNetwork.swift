@@ -41,7 +41,8 @@ struct NetworkShape: Sendable, Equatable, CustomStringConvertible {
     }
     var parameterCount: Int { Self.parameterCount(sizes: sizes) ?? 0 }
 
-    /// The document's tensor names (DESIGN.md): `layer_0_weights`, `layer_0_bias`, … with offsets and lengths.
+    /// The document's tensor names (docs/formats.md §5): `layer_0_weights`, `layer_0_bias`, … with offsets and
+    /// lengths.
     var tensors: [(name: String, offset: Int, count: Int)] {
         var result: [(name: String, offset: Int, count: Int)] = []
         for l in 0..<layerCount {

@@ -7,7 +7,7 @@ struct OptimizerConfig: Sendable, Equatable {
     /// SGD only: heavy-ball momentum in [0, 1); 0 is plain SGD.
     var momentum: Double
 
-    /// Adam's constants, PyTorch's and Kingma & Ba's defaults (not configurable: DESIGN.md fixes the keys).
+    /// Adam's constants, PyTorch's and Kingma & Ba's defaults (not configurable: docs/formats.md §3 fixes the keys).
     static let beta1 = 0.9
     static let beta2 = 0.999
     static let epsilon = 1e-8

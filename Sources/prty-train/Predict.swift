@@ -47,6 +47,7 @@ struct Predict {
         _ document: ModelDocument, on dataset: Dataset, source: String, probabilities: Bool,
         voting: RandomForest.Voting? = nil
     ) throws -> [UInt8] {
+        guard dataset.count > 0 else { throw TrainError.data("the dataset has no rows: there is nothing to predict") }
         try Fit.checkData(dataset)
         var model = try LoadedModel(document, dataset: dataset, source: source)
         model.overrideVoting(voting)
@@ -54,6 +55,8 @@ struct Predict {
             throw UsageError("--probabilities needs a classifier; this model does regression")
         }
         let (values, chances) = model.predictions(dataset)
+        try FiniteCheck.values(values, what: "the prediction of row", hint: LoadedModel.nonFiniteHint)
+        if let chances { try FiniteCheck.values(chances, what: "the class probability (row × class)", hint: LoadedModel.nonFiniteHint) }
         var out = [UInt8]()
         out.reserveCapacity(values.count * 8)
         let k = model.classes.count

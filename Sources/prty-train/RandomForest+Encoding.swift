@@ -1,7 +1,7 @@
 import Shared
 
-/// How a forest travels in a model update (DESIGN.md): `weights.feature_importance` [F], `weights.trees` (the
-/// flat encoding below) and the structured forest in `metadata.forest`. Both decoders check everything, so a
+/// How a forest travels in a model update (docs/formats.md §5.1): `weights.feature_importance` [F], `weights.trees`
+/// (the flat encoding below) and the structured forest in `metadata.forest`. Both decoders check everything, so a
 /// forged or truncated document is an error (exit 65), never a crash or a loop.
 ///
 /// `weights.trees`, a flat array of numbers:

@@ -16,8 +16,8 @@ enum Train {
         defaultSubcommand: "fit",
         discussion: """
             Models: neural_network (MLP, softmax or linear output), linear_regression, random_forest. \
-            Documents (Dataset, model update, aggregate) are those of DESIGN.md; output is deterministic for a \
-            given input and seed, except timing fields and differential-privacy noise.
+            Documents (Dataset, model update, aggregate) are described in docs/formats.md; output is deterministic \
+            for a given input and seed, except timing fields and differential-privacy noise.
             """)
 
     static func main() async {

@@ -33,8 +33,8 @@ struct TrainConfig: Sendable {
     var modelType: ModelType
     var sessionID: String
     var roundID: String
-    /// The session seed (DESIGN.md): the config's `seed`, else from `session_id`. Fixes the initialisation and
-    /// the held-out split.
+    /// The session seed (docs/federated-learning.md §1): the config's `seed`, else from `session_id`. Fixes the
+    /// initialisation and the held-out split.
     var seed: UInt64
     /// The round's shuffle seed: SHA-256(session_id ‖ round_id), or a stream of `seed` without a session id.
     var shuffleSeed: UInt64
@@ -46,7 +46,7 @@ struct TrainConfig: Sendable {
     /// A forest's `model_config`, read by `ForestConfig` once the data's classes and width are known.
     var forestSection: ConfigSection?
     var privacy: PrivacyConfig
-    /// `global_model`; always `nil` for a forest, which ignores it (DESIGN.md).
+    /// `global_model`; always `nil` for a forest, which ignores it (docs/federated-learning.md §4.3).
     var globalModel: ModelDocument?
     /// Whether a `global_model` was given but ignored (a forest), so fit can say so.
     var ignoredGlobalModel: Bool

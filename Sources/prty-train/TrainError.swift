@@ -1,6 +1,6 @@
 import Shared
 
-/// Everything prty-train reports, each mapped to DESIGN.md's exit statuses: a task config that cannot run is
+/// Everything prty-train reports, each mapped to an exit status of docs/exit-codes.md: a task config that cannot run is
 /// 64, data that does not fit the task is 65, training that fails on its own (divergence, the deadline) is 1.
 enum TrainError: ExitStatusError, Equatable {
     /// The task config (or a flag) asks for something invalid: exit 64.

@@ -181,7 +181,7 @@ struct PartitionEndToEndTests {
             arguments: ["--parts", "2000000"], status: 64,
             message: "total_parts (--parts) 2000000 is more than prty-partition splits into (at most 1000000)"),
         Refusal(
-            arguments: ["--parts", "two"], status: 64, message: "--parts expects an integer in any range, got 'two'"),
+            arguments: ["--parts", "two"], status: 64, message: "--parts expects an integer in 1...1000000, got 'two'"),
         Refusal(
             arguments: ["--strategy", "shards"], status: 64,
             message: "option --strategy must be one of random, iid, stratified, sequential, non_iid, dirichlet, "
@@ -263,7 +263,7 @@ struct PartitionEndToEndTests {
     @Test func anEmptyPartIsWrittenWithAWarning() throws {
         let result = try Self.run(["--parts", "5", "--index", "4"], stdin: Self.dataset(3))
         #expect(result.status == 0)
-        #expect(try DatasetReader.read(Array(result.stdout)).count == 0)
+        #expect(try DatasetReader.read(Array(result.stdout), allowEmpty: true).count == 0)
         #expect(result.lastErrorLine.hasPrefix("prty-partition: warning: part 4 of 5 is empty"))
     }
 }

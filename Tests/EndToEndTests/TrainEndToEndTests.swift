@@ -310,7 +310,7 @@ struct TrainEndToEndTests {
         try Self.blobs(rows: 2000, width: 20).write(to: input)
         let long = Self.nnTask.replacingOccurrences(of: #""epochs": 20"#, with: #""epochs": 100000"#)
         let process = Process()
-        process.executableURL = Paths.tool("prty-train")
+        process.executableURL = try Paths.tool("prty-train")
         process.arguments = ["--task", long]
         process.standardInput = try FileHandle(forReadingFrom: input)
         let output = Pipe()

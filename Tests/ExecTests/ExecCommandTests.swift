@@ -8,5 +8,6 @@ struct ExecCommandTests {
         #expect(Exec.command.name == "prty-exec")
         #expect(!Exec.command.examples.isEmpty)
         #expect(Help.render(Exec.command, path: ["prty-exec"]).contains("Exit status:"))
+        for sub in Exec.command.subcommands { #expect(!sub.examples.isEmpty, "\(sub.name)") }
     }
 }

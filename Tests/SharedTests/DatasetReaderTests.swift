@@ -7,9 +7,9 @@ struct DatasetReaderTests {
         try DatasetReader.read(Array(text.utf8), regression: regression)
     }
 
-    func message(_ text: String) -> String? {
+    func message(_ text: String, regression: Bool = false) -> String? {
         do {
-            _ = try read(text)
+            _ = try read(text, regression: regression)
             return nil
         } catch {
             return (error as? DataError)?.message ?? "\(error)"
@@ -57,19 +57,37 @@ struct DatasetReaderTests {
         #expect(asked.classes.isEmpty)
     }
 
-    @Test func emptyDatasets() throws {
-        let empty = try read(#"{"features": [], "labels": []}"#)
+    /// One rule for every tool: a dataset has rows and features (an empty part prty-partition wrote can still be
+    /// inspected with `allowEmpty`).
+    @Test func emptyDatasetsAndZeroFeatureRowsAreRefused() throws {
+        #expect(message(#"{"features": [], "labels": []}"#) == "the dataset has no rows; it needs at least one")
+        #expect(
+            message(#"{"features": [[], []], "labels": [0, 1]}"#)
+                == "the dataset's rows have no features; it needs at least one feature column besides the label")
+        let empty = try DatasetReader.read(Array(#"{"features": [], "labels": []}"#.utf8), allowEmpty: true)
         #expect(empty.count == 0 && empty.width == 0 && empty.features.isEmpty)
-        let named = try read(#"{"features": [], "labels": [], "feature_names": ["a", "b"]}"#)
+        let named = try DatasetReader.read(
+            Array(#"{"features": [], "labels": [], "feature_names": ["a", "b"]}"#.utf8), allowEmpty: true)
         #expect(named.width == 2)
-        let noColumns = try read(#"{"features": [[], []], "labels": [0, 1]}"#)
-        #expect(noColumns.count == 2 && noColumns.width == 0)
+    }
+
+    /// A plain dataset's string labels are mapped as prty-fetch maps them: code-point order, kept as label_names.
+    @Test func stringLabelsOfAPlainDatasetBecomeClasses() throws {
+        let dataset = try read(#"{"features": [[1], [2], [3]], "labels": ["b", "a", "B"]}"#)
+        #expect(dataset.labels == [2, 1, 0])
+        #expect(dataset.labelNames == ["B", "a", "b"])
+        #expect(dataset.task == .classification && dataset.classes == [0, 1, 2])
+        let mixed = try read(#"{"features": [[1], [2]], "labels": ["x", 7]}"#)
+        #expect(mixed.labelNames == ["7", "x"] && mixed.labels == [1, 0])
+        #expect(message(#"{"features": [[1], [2]], "labels": ["x", null]}"#) == "label 1 is null, not a string or a number")
+        #expect(message(#"{"features": [[1]], "labels": ["x"]}"#, regression: true) == "string labels cannot be a regression target")
+        #expect(message(#"{"format": "prty.dataset/1", "features": [[1]], "labels": ["x"]}"#)?.hasPrefix("the labels of a prty.dataset/1 document must be numbers") == true)
     }
 
     @Test func matchesTheGeneralParserOnRandomDocuments() throws {
         var random = SeededRandom(seed: 3)
         for _ in 0..<50 {
-            let rows = random.nextInt(below: 20), width = random.nextInt(below: 6) + 1
+            let rows = random.nextInt(below: 20) + 1, width = random.nextInt(below: 6) + 1
             let features = (0..<rows * width).map { _ in Double(bitPattern: random.next() >> 2) }
                 .map { $0.isFinite ? $0 : 1 }
             let labels = (0..<rows).map { _ in Double(random.nextInt(below: 3)) }
@@ -98,8 +116,10 @@ struct DatasetReaderTests {
         (#"{"features":[[1]]}"#, "dataset has no labels array"),
         (#"{"features":[[1]],"labels":"0"}"#, "dataset has no labels array"),
         (#"{"features":[[1],[2]],"labels":[0]}"#, "dataset has 2 feature rows but 1 labels"),
-        (#"{"features":[[1]],"labels":["cat"]}"#, "label 0 is not a finite number"),
-        (#"{"features":[[1],[2]],"labels":[0,true]}"#, "label 1 is not a finite number"),
+        (#"{"format":"prty.dataset/1","features":[[1]],"labels":["cat"]}"#,
+         "the labels of a prty.dataset/1 document must be numbers (string labels are stored as 0..K-1 with "
+            + "label_names); drop \"format\" to have them mapped as in a plain dataset"),
+        (#"{"features":[[1],[2]],"labels":[0,true]}"#, "label 1 is a boolean, not a string or a number"),
         (#"{"features":[[1],[2]],"labels":[0,2],"classes":[0,1]}"#, "label 2 of row 1 is not among classes"),
         (#"{"features":[[1]],"labels":[0],"classes":[0,1,2],"label_names":["a","b"]}"#,
          "label_names has 2 names for 3 classes"),

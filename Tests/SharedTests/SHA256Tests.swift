@@ -19,6 +19,8 @@ struct SHA256Tests {
                 + "mnopqrstnopqrstu",
             "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
         ),
+        // `echo 'hello world' | sha256sum`: the file the prty-fetch add tests publish
+        ("hello world\n", "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"),
     ])
     func nistVectors(message: String, digest: String) {
         #expect(Hex.encode(SHA256.hash(Array(message.utf8))) == digest)

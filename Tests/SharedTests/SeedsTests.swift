@@ -2,7 +2,7 @@ import Testing
 
 @testable import Shared
 
-/// DESIGN.md "Seeds and determinism": the session seed is the FL config's `seed`, else the first 8 bytes
+/// docs/federated-learning.md §1: the session seed is the FL config's `seed`, else the first 8 bytes
 /// (big-endian) of SHA-256(session_id); per-round shuffling uses SHA-256(session_id ‖ round_id). Known answers
 /// computed with Python's hashlib, so a change of derivation can never slip in.
 struct SeedsTests {
@@ -27,7 +27,7 @@ struct SeedsTests {
     @Test func roundSeedHashesSessionThenRound() {
         #expect(Seeds.round(session: "session-1", round: "round-3") == 12_960_737_641_733_409_014)
         #expect(Seeds.round(session: "session-1", round: "3") == 9_583_677_396_050_897_452)
-        // Plain concatenation, no separator, exactly as DESIGN.md writes it.
+        // Plain concatenation, no separator, exactly as docs/federated-learning.md §1 writes it.
         #expect(Seeds.round(session: "session-1", round: "3") == Seeds.session(id: "session-13"))
     }
 }

@@ -3,7 +3,7 @@ import Testing
 @testable import Shared
 
 /// `--task FILE|JSON`: a server Task or its bare FL config, unknown keys refused by name, typed getters that name
-/// section and key, and the session seed that DESIGN.md derives.
+/// section and key, and the session seed that docs/federated-learning.md §1 derives.
 struct TaskConfigTests {
     func config(_ text: String) throws -> TaskConfig { try TaskConfig(document: try JSONParser.parse(text)) }
 

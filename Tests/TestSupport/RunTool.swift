@@ -22,20 +22,36 @@ public enum Paths {
 
     public static func fixture(_ name: String) -> URL { fixtures.appendingPathComponent(name) }
 
-    /// The directory holding the tools: `PRTY_BIN_DIR` (the Makefile points it at the release build),
-    /// else `.build/release`, else `.build/debug`.
+    /// The directory holding the built tools: `PRTY_BIN_DIR`, which `make test` points at the release build.
+    /// There is no fallback: a test that silently ran a stale `.build/debug` binary would test old code, so an
+    /// unset `PRTY_BIN_DIR` fails the test with the command to run instead.
     public static var binaries: URL {
-        if let dir = ProcessInfo.processInfo.environment["PRTY_BIN_DIR"], !dir.isEmpty {
+        get throws(MissingBinaries) {
+            guard let dir = ProcessInfo.processInfo.environment["PRTY_BIN_DIR"], !dir.isEmpty else {
+                throw MissingBinaries(
+                    "PRTY_BIN_DIR is not set: the end-to-end tests run the built tools from there (make test sets "
+                        + "it; by hand: swift build -c release, then PRTY_BIN_DIR=$PWD/.build/release swift test …)")
+            }
             return URL(fileURLWithPath: dir)
         }
-        let release = root.appendingPathComponent(".build/release")
-        if FileManager.default.isExecutableFile(atPath: release.appendingPathComponent("prty-train").path) {
-            return release
-        }
-        return root.appendingPathComponent(".build/debug")
     }
 
-    public static func tool(_ name: String) -> URL { binaries.appendingPathComponent(name) }
+    /// The built tool `name` in `binaries`; fails when it is not there or not executable.
+    public static func tool(_ name: String) throws(MissingBinaries) -> URL {
+        let url = try binaries.appendingPathComponent(name)
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            let folder = url.deletingLastPathComponent().path
+            throw MissingBinaries(
+                "no executable \(name) in PRTY_BIN_DIR (\(folder)); build it first (swift build -c release)")
+        }
+        return url
+    }
+}
+
+/// The built tools cannot be found: the test fails with what to do.
+public struct MissingBinaries: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Runs a built tool with `arguments`, feeding `stdin`, and waits for it (killing it after `timeout` seconds).

@@ -40,7 +40,10 @@ struct TrainCommandTests {
     func badFlagValuesAreUsageErrors(words: [String]) throws {
         do {
             let outcome = try Arguments.parse(words, for: Train.command)
-            guard case .run(let arguments) = outcome else { return }
+            guard case .run(let arguments) = outcome else {
+                Issue.record("\(words) parsed as \(outcome), not as a run whose flag values fit could refuse")
+                return
+            }
             _ = try Fit.applyFlags(arguments, to: .empty)
             Issue.record("\(words) was accepted")
         } catch let error as UsageError {

@@ -3,8 +3,57 @@
 
 complete -c prty-exec -f
 
+function __prty_exec_path
+    set -l words (commandline -opc)
+    set -l path prty-exec
+    for word in $words[2..-1]
+        switch "$path $word"
+            case 'prty-exec run' 'prty-exec models' 'prty-exec pull'
+                set path "$path $word"
+            case '*'
+                break
+        end
+    end
+    echo $path
+end
+
+function __prty_exec_at_subcommand
+    # true while the word being completed may still name a subcommand
+    set -l words (commandline -opc)
+    set -l path (__prty_exec_path)
+    test (count $words) -eq (count (string split ' ' -- $path))
+end
+
+function __prty_exec_is
+    set -l path (__prty_exec_path)
+    switch $path
+        case 'prty-exec'
+            set path 'prty-exec run'
+    end
+    test "$path" = "$argv[1]"
+end
+
 # prty-exec
-complete -c prty-exec -l help -s h -d 'show this help and exit'
-complete -c prty-exec -l version -d 'print the version and exit'
-complete -c prty-exec -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
-complete -c prty-exec -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+complete -c prty-exec -n '__prty_exec_at_subcommand; and test (__prty_exec_path) = \'prty-exec\'' -a 'run' -d 'run the Task on stdin (or --task FILE) and print its Result (default)'
+complete -c prty-exec -n '__prty_exec_at_subcommand; and test (__prty_exec_path) = \'prty-exec\'' -a 'models' -d 'print the models the LLM backend serves, with CPU, memory and GPUs'
+complete -c prty-exec -n '__prty_exec_at_subcommand; and test (__prty_exec_path) = \'prty-exec\'' -a 'pull' -d 'pull models into the Ollama backend, with progress'
+
+# prty-exec run
+complete -c prty-exec -n '__prty_exec_is \'prty-exec run\'' -l task -s t -r -F -d 'read the Task from FILE instead of stdin'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec run\'' -l help -s h -d 'show this help and exit'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec run\'' -l version -d 'print the version and exit'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec run\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec run\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-exec models
+complete -c prty-exec -n '__prty_exec_is \'prty-exec models\'' -l help -s h -d 'show this help and exit'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec models\'' -l version -d 'print the version and exit'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec models\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec models\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-exec pull
+complete -c prty-exec -n '__prty_exec_is \'prty-exec pull\'' -l help -s h -d 'show this help and exit'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec pull\'' -l version -d 'print the version and exit'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec pull\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec pull\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+complete -c prty-exec -n '__prty_exec_is \'prty-exec pull\'' -F

@@ -3,8 +3,84 @@
 
 complete -c prty-runner -f
 
+function __prty_runner_path
+    set -l words (commandline -opc)
+    set -l path prty-runner
+    for word in $words[2..-1]
+        switch "$path $word"
+            case 'prty-runner runner' 'prty-runner run' 'prty-runner status' 'prty-runner auth' 'prty-runner stake' 'prty-runner balance'
+                set path "$path $word"
+            case '*'
+                break
+        end
+    end
+    echo $path
+end
+
+function __prty_runner_at_subcommand
+    # true while the word being completed may still name a subcommand
+    set -l words (commandline -opc)
+    set -l path (__prty_runner_path)
+    test (count $words) -eq (count (string split ' ' -- $path))
+end
+
+function __prty_runner_is
+    set -l path (__prty_runner_path)
+    switch $path
+        case 'prty-runner'
+            set path 'prty-runner runner'
+    end
+    test "$path" = "$argv[1]"
+end
+
 # prty-runner
-complete -c prty-runner -l help -s h -d 'show this help and exit'
-complete -c prty-runner -l version -d 'print the version and exit'
-complete -c prty-runner -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
-complete -c prty-runner -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'runner' -d 'start the node: listen, register, heartbeat, run the tasks the server sends (default) (default)'
+complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'run' -d 'run one task locally through the node\'s pipeline and print its Result (no server)'
+complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'status' -d 'show what the running node is doing (registration, task, heartbeat, outbox)'
+complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'auth' -d 'hand over to \'prty-wallet auth\' (same flags)'
+complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'stake' -d 'hand over to \'prty-wallet stake\' (same flags)'
+complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'balance' -d 'hand over to \'prty-wallet balance\' (same flags)'
+
+# prty-runner runner
+complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l server-url -x -d 'the server\'s origin; env RUNNER_SERVER_URL'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l port -x -d 'webhook port (0 = any free port); env RUNNER_WEBHOOK_PORT'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l models -x -d 'model tags to offer the server (exact, e.g. llama2:7b); env RUNNER_LLM_MODELS'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l webhook-url -x -d 'the URL to register instead of http://127.0.0.1:PORT/webhook (a proxy or tunnel in front)'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l help -s h -d 'show this help and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l version -d 'print the version and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner runner\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-runner run
+complete -c prty-runner -n '__prty_runner_is \'prty-runner run\'' -l help -s h -d 'show this help and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner run\'' -l version -d 'print the version and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner run\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner run\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner run\'' -F
+
+# prty-runner status
+complete -c prty-runner -n '__prty_runner_is \'prty-runner status\'' -l help -s h -d 'show this help and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner status\'' -l version -d 'print the version and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner status\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner status\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-runner auth
+complete -c prty-runner -n '__prty_runner_is \'prty-runner auth\'' -l help -s h -d 'show this help and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner auth\'' -l version -d 'print the version and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner auth\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner auth\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner auth\'' -F
+
+# prty-runner stake
+complete -c prty-runner -n '__prty_runner_is \'prty-runner stake\'' -l help -s h -d 'show this help and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner stake\'' -l version -d 'print the version and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner stake\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner stake\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner stake\'' -F
+
+# prty-runner balance
+complete -c prty-runner -n '__prty_runner_is \'prty-runner balance\'' -l help -s h -d 'show this help and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner balance\'' -l version -d 'print the version and exit'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner balance\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner balance\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+complete -c prty-runner -n '__prty_runner_is \'prty-runner balance\'' -F

@@ -3,8 +3,95 @@
 
 complete -c prty-wallet -f
 
+function __prty_wallet_path
+    set -l words (commandline -opc)
+    set -l path prty-wallet
+    for word in $words[2..-1]
+        switch "$path $word"
+            case 'prty-wallet auth' 'prty-wallet address' 'prty-wallet balance' 'prty-wallet stake' 'prty-wallet unstake'
+                set path "$path $word"
+            case '*'
+                break
+        end
+    end
+    echo $path
+end
+
+function __prty_wallet_at_subcommand
+    # true while the word being completed may still name a subcommand
+    set -l words (commandline -opc)
+    set -l path (__prty_wallet_path)
+    test (count $words) -eq (count (string split ' ' -- $path))
+end
+
+function __prty_wallet_is
+    set -l path (__prty_wallet_path)
+    switch $path
+    end
+    test "$path" = "$argv[1]"
+end
+
 # prty-wallet
-complete -c prty-wallet -l help -s h -d 'show this help and exit'
-complete -c prty-wallet -l version -d 'print the version and exit'
-complete -c prty-wallet -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
-complete -c prty-wallet -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+complete -c prty-wallet -n '__prty_wallet_at_subcommand; and test (__prty_wallet_path) = \'prty-wallet\'' -a 'auth' -d 'import the private key into an encrypted keystore (Web3 Secret Storage v3, scrypt)'
+complete -c prty-wallet -n '__prty_wallet_at_subcommand; and test (__prty_wallet_path) = \'prty-wallet\'' -a 'address' -d 'print the node\'s address (no password needed; --verify decrypts and checks it)'
+complete -c prty-wallet -n '__prty_wallet_at_subcommand; and test (__prty_wallet_path) = \'prty-wallet\'' -a 'balance' -d 'show the native and token balances and the node\'s stake'
+complete -c prty-wallet -n '__prty_wallet_at_subcommand; and test (__prty_wallet_path) = \'prty-wallet\'' -a 'stake' -d 'stake tokens for this node\'s device id'
+complete -c prty-wallet -n '__prty_wallet_at_subcommand; and test (__prty_wallet_path) = \'prty-wallet\'' -a 'unstake' -d 'withdraw staked tokens for this node\'s device id'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet\'' -l help -s h -d 'show this help and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet\'' -l version -d 'print the version and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-wallet auth
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l private-key -s k -x -d 'the key as 64 hex digits (0x allowed); prefer --private-key-file'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l private-key-file -r -F -d 'read the key from FILE (\'-\': stdin)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l migrate -d 'encrypt the original runner\'s plaintext keystore in place (a backup is kept)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l force -d 'replace an existing keystore (the old file is kept as a backup)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l keystore -r -F -d 'the keystore file (default: BLOCKCHAIN_KEYSTORE, ~/.parity/keystore.json)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l password-file -r -F -d 'read the keystore password from the first line of FILE (\'-\': stdin); default PRTY_PASSWORD_FILE, else ask on the terminal'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l help -s h -d 'show this help and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l version -d 'print the version and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet auth\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-wallet address
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet address\'' -l verify -d 'decrypt the key and check that it gives the keystore\'s address'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet address\'' -l keystore -r -F -d 'the keystore file (default: BLOCKCHAIN_KEYSTORE, ~/.parity/keystore.json)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet address\'' -l password-file -r -F -d 'read the keystore password from the first line of FILE (\'-\': stdin); default PRTY_PASSWORD_FILE, else ask on the terminal'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet address\'' -l human -d 'a table for people instead of JSON'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet address\'' -l help -s h -d 'show this help and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet address\'' -l version -d 'print the version and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet address\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet address\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-wallet balance
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet balance\'' -l keystore -r -F -d 'the keystore file (default: BLOCKCHAIN_KEYSTORE, ~/.parity/keystore.json)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet balance\'' -l human -d 'a table for people instead of JSON'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet balance\'' -l help -s h -d 'show this help and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet balance\'' -l version -d 'print the version and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet balance\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet balance\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-wallet stake
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l amount -s a -x -d 'how many tokens, as an exact decimal (e.g. 10.5)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l dry-run -d 'sign the transactions and print them without sending anything'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l confirmations -x -d 'blocks to wait for after each transaction is mined (default BLOCKCHAIN_CONFIRMATIONS, 1)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l keystore -r -F -d 'the keystore file (default: BLOCKCHAIN_KEYSTORE, ~/.parity/keystore.json)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l password-file -r -F -d 'read the keystore password from the first line of FILE (\'-\': stdin); default PRTY_PASSWORD_FILE, else ask on the terminal'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l human -d 'a table for people instead of JSON'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l help -s h -d 'show this help and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l version -d 'print the version and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet stake\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'
+
+# prty-wallet unstake
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l amount -s a -x -d 'how many tokens, as an exact decimal (e.g. 10.5)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l dry-run -d 'sign the transactions and print them without sending anything'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l confirmations -x -d 'blocks to wait for after each transaction is mined (default BLOCKCHAIN_CONFIRMATIONS, 1)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l keystore -r -F -d 'the keystore file (default: BLOCKCHAIN_KEYSTORE, ~/.parity/keystore.json)'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l password-file -r -F -d 'read the keystore password from the first line of FILE (\'-\': stdin); default PRTY_PASSWORD_FILE, else ask on the terminal'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l human -d 'a table for people instead of JSON'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l help -s h -d 'show this help and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l version -d 'print the version and exit'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l log-format -x -a 'human json' -d 'stderr as lines for people (default) or NDJSON events; env PRTY_LOG_FORMAT'
+complete -c prty-wallet -n '__prty_wallet_is \'prty-wallet unstake\'' -l config-path -r -F -d 'the .env file to read (default: PARITY_CONFIG_PATH, else ./.env)'

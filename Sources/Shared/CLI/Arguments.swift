@@ -18,7 +18,21 @@ public struct Arguments: Sendable {
         var command = root
         var path = [root.name]
         var rest = words[...]
+        // Global options may come before the subcommand (`prty-fetch --log-format json parse x.csv`), as in git
+        // and cargo: they are set aside here and parsed with the subcommand's own options below.
+        var leading: [String] = []
         while !command.subcommands.isEmpty {
+            if let word = rest.first, let global = Self.globalOption(word), global.long != "help",
+                global.long != "version"
+            {
+                rest = rest.dropFirst()
+                leading.append(word)
+                if global.takesValue, !word.contains("="), let value = rest.first {
+                    rest = rest.dropFirst()
+                    leading.append(value)
+                }
+                continue
+            }
             if let word = rest.first, let sub = command.subcommand(named: word) {
                 rest = rest.dropFirst()
                 command = sub
@@ -27,16 +41,26 @@ public struct Arguments: Sendable {
             } else if rest.first == "--version" {
                 return .version
             } else if let name = command.defaultSubcommand, let sub = command.subcommand(named: name) {
+                // A word that is neither an option nor something the default subcommand takes is a mistyped
+                // command (`prty-train evalute`), not an argument of the default one.
+                if let word = rest.first, !word.hasPrefix("-") || word == "-", sub.maxPositionals == 0,
+                    Double(word) == nil
+                {
+                    let names = command.subcommands.map(\.name).joined(separator: ", ")
+                    throw UsageError("unknown command '\(Excerpt.of(word))' for \(path.joined(separator: " ")); "
+                        + "expected one of: \(names)")
+                }
                 command = sub
             } else if rest.isEmpty {
                 return .help(command, path: path)
             } else {
                 let names = command.subcommands.map(\.name).joined(separator: ", ")
-                throw UsageError("unknown command '\(rest.first!)' for \(path.joined(separator: " ")); "
+                throw UsageError("unknown command '\(Excerpt.of(rest.first ?? ""))' for \(path.joined(separator: " ")); "
                     + "expected one of: \(names)")
             }
             path.append(command.name)
         }
+        rest = ArraySlice(leading + rest)
 
         var given: [String: [String]] = [:]
         var positionals: [String] = []
@@ -103,6 +127,13 @@ public struct Arguments: Sendable {
         return .run(Arguments(path: path, command: command, positionals: positionals, given: given))
     }
 
+    /// The global option `word` names (`--log-format`, `--log-format=json`, `--config-path`), if any.
+    private static func globalOption(_ word: String) -> Option? {
+        guard word.hasPrefix("--") else { return nil }
+        let name = word.dropFirst(2).prefix { $0 != "=" }
+        return Option.global.first { $0.long == name }
+    }
+
     /// Whether a switch (or any option) was given.
     public func flag(_ long: String) -> Bool { given[long] != nil }
 
@@ -113,31 +144,62 @@ public struct Arguments: Sendable {
     public func values(_ long: String) -> [String] { given[long] ?? [] }
 
     /// An integer option, checked against `range`.
-    public func int(_ long: String, in range: ClosedRange<Int> = Int.min...Int.max) throws(UsageError) -> Int? {
+    /// `expected` replaces the range in the message when the value is checked later with its own message
+    /// (e.g. "an integer in 1...100000" for a value validated against the data).
+    public func int(_ long: String, in range: ClosedRange<Int> = Int.min...Int.max, expected: String? = nil)
+        throws(UsageError) -> Int?
+    {
         guard let text = value(long) else { return nil }
         guard let number = Int(text), range.contains(number) else {
-            throw UsageError("--\(long) expects an integer in \(Self.describe(range)), got '\(text)'")
+            let digits = text.drop { $0 == "-" || $0 == "+" }
+            let tooLarge = Int(text) == nil && !digits.isEmpty && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
+            throw UsageError("--\(long) expects \(expected ?? Self.describe(range))\(tooLarge ? " (this one is too large)" : ""), "
+                + "got '\(Self.excerpt(text))'")
         }
         return number
     }
 
-    /// A finite floating-point option, checked against `range`.
+    /// A finite floating-point option, checked against `range` (`upperOpen`: the upper bound itself is refused,
+    /// as for a fraction in [0, 1)).
     public func double(_ long: String, in range: ClosedRange<Double> = -Double.greatestFiniteMagnitude
-        ... Double.greatestFiniteMagnitude) throws(UsageError) -> Double? {
+        ... Double.greatestFiniteMagnitude, upperOpen: Bool = false, expected: String? = nil) throws(UsageError)
+        -> Double?
+    {
         guard let text = value(long) else { return nil }
-        guard let number = Double(text), number.isFinite, range.contains(number) else {
-            throw UsageError("--\(long) expects a number in [\(range.lowerBound), \(range.upperBound)], got '\(text)'")
+        guard let number = Double(text), number.isFinite, range.contains(number),
+            !(upperOpen && number == range.upperBound)
+        else {
+            throw UsageError("--\(long) expects \(expected ?? Self.describe(range, upperOpen: upperOpen)), got '\(Self.excerpt(text))'")
         }
         return number
     }
 
-    private static func describe(_ range: ClosedRange<Int>) -> String {
+    /// "an integer", "an integer ≥ 1" or "an integer in 0...9" (never the machine's Int.min/Int.max).
+    static func describe(_ range: ClosedRange<Int>) -> String {
         switch (range.lowerBound, range.upperBound) {
-        case (Int.min, Int.max): "any range"
-        case (let low, Int.max): "\(low)..."
-        default: "\(range.lowerBound)...\(range.upperBound)"
+        case (Int.min, Int.max): "an integer"
+        case (let low, Int.max): "an integer ≥ \(low)"
+        case (Int.min, let high): "an integer ≤ \(high)"
+        default: "an integer in \(range.lowerBound)...\(range.upperBound)"
         }
     }
+
+    /// "a finite number", "a number ≥ 0" or "a number in [0, 1)".
+    static func describe(_ range: ClosedRange<Double>, upperOpen: Bool = false) -> String {
+        let (low, high) = (range.lowerBound, range.upperBound)
+        let unboundedLow = low <= -Double.greatestFiniteMagnitude
+        let unboundedHigh = high >= Double.greatestFiniteMagnitude
+        func text(_ value: Double) -> String { NumberFormat.shortest(value) }
+        switch (unboundedLow, unboundedHigh) {
+        case (true, true): return "a finite number"
+        case (false, true): return "a finite number ≥ \(text(low))"
+        case (true, false): return "a number \(upperOpen ? "<" : "≤") \(text(high))"
+        case (false, false): return "a number in [\(text(low)), \(text(high))\(upperOpen ? ")" : "]")"
+        }
+    }
+
+    /// A value as it may appear in a one-line message: control characters escaped, long text elided.
+    static func excerpt(_ text: String) -> String { Excerpt.of(text) }
 }
 
 extension Option {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Exit statuses from sysexits.h, as DESIGN.md's table assigns them. Every `--help` lists them.
+/// Exit statuses from sysexits.h, as docs/exit-codes.md assigns them. Every `--help` lists them.
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     case success = 0
     case failure = 1

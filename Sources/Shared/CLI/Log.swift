@@ -47,14 +47,14 @@ public struct Log: Sendable {
         switch format {
         case .human:
             let prefix = level == .warning ? "warning: " : ""
-            line = "\(tool): \(prefix)\(message)\n"
+            line = "\(tool): \(prefix)\(Excerpt.line(message))\n"  // one line, whatever the input held
         case .json:
             var object = fields
             object["ts"] = .string(Self.timestamp())
             object["level"] = .string(level.rawValue)
             object["tool"] = .string(tool)
             object["event"] = .string(event)
-            object["message"] = .string(message)
+            object["message"] = .string(Excerpt.line(message))
             line = JSON.object(object).serialized() + "\n"
         }
         Self.writeStderr(line)

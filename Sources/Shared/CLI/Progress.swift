@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Progress of long work (bytes fetched, blocks verified, epochs, trees) on stderr, as DESIGN.md's
+/// Progress of long work (bytes fetched, blocks verified, epochs, trees) on stderr, as docs/architecture.md §5's
 /// conventions say: a bar redrawn in place only when stderr is a terminal and the log format is human;
 /// rate-limited `{"event":"progress",…}` NDJSON events with `--log-format json`; nothing otherwise (a pipe or
 /// a file gets no bar). Safe to update from several threads (parallel block fetches, parallel trees).

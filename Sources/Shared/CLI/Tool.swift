@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What a command's code receives: the parsed words and the logger set up from them.
 public struct Invocation: Sendable {
@@ -10,6 +11,10 @@ public struct Invocation: Sendable {
 
 /// The one place where a tool's outcome turns into output and an exit status.
 public enum Tool {
+    /// The running tool's logger, for a write error on stdout, which ends the process from wherever it happens
+    /// (`prty-X: cannot write…`, or the JSON error event). Set by `run` before the command's body starts.
+    private static let current = Mutex<Log?>(nil)
+
     /// Parses the command line against `command`, answers `--help` and `--version`, then runs `body`.
     /// Errors are reported once, as the last stderr line, with the exit status they carry.
     public static func run(
@@ -19,6 +24,7 @@ public enum Tool {
     ) async -> Never {
         let environment = ProcessInfo.processInfo.environment
         var log = Log(tool: command.name, format: logFormat(words: words, environment: environment) ?? .human)
+        current.withLock { $0 = log }
         do {
             if let script = try Completions.respond(to: words, for: command) {  // `prty-X completions bash`
                 writeStdout(script)
@@ -30,14 +36,20 @@ public enum Tool {
             case .version:
                 writeStdout("\(command.name) \(Version.current)\n")
             case .run(let arguments):
-                if let text = arguments.value("log-format") ?? environment["PRTY_LOG_FORMAT"] {
+                if let text = arguments.value("log-format") {
                     guard let format = Log.Format(rawValue: text) else {
-                        throw UsageError("log format must be human or json, got '\(text)'")
+                        throw UsageError("--log-format must be human or json, got '\(Excerpt.of(text))'")
+                    }
+                    log = Log(tool: command.name, format: format)
+                } else if let text = environment["PRTY_LOG_FORMAT"], !text.isEmpty {
+                    guard let format = Log.Format(rawValue: text) else {  // a setting, as a bad .env value: 78
+                        throw ConfigError(key: "PRTY_LOG_FORMAT", value: Excerpt.of(text), expected: "human or json")
                     }
                     log = Log(tool: command.name, format: format)
                 } else if let format = try Settings.logFormatInFile(arguments: arguments, environment: environment) {
                     log = Log(tool: command.name, format: format)  // PRTY_LOG_FORMAT in the .env file
                 }
+                current.withLock { $0 = log }
                 Interruption.install(tool: command.name)
                 try await body(Invocation(arguments: arguments, log: log))
                 if Interruption.isRequested { throw InterruptedError(signal: Interruption.signal ?? SIGINT) }
@@ -76,7 +88,9 @@ public enum Tool {
                 let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 && errno == EINTR { continue }
                 if written <= 0 {
-                    Log.writeStderr("prty: cannot write to stdout: \(String(cString: strerror(errno)))\n")
+                    let reason = written < 0 ? String(cString: strerror(errno)) : "nothing was written"
+                    let log = current.withLock { $0 } ?? Log(tool: ProcessInfo.processInfo.processName)
+                    log.failure("cannot write the document to stdout: \(reason)", exitStatus: .failure)
                     exit(ExitStatus.failure.rawValue)
                 }
                 offset += written

@@ -66,7 +66,7 @@ extension SettingKey {
         .ipfsGateways, .ipfsCacheDir, .ipfsCacheMaxBytes, .ipfsTimeout, .ipfsMaxBytes,
         .trainMaxTrees, .trainMaxDepth, .trainMaxEpochSamples, .trainMaxLayerSize, .trainMaxParameters,
         .logFormat,
-    ] + identityKeys
+    ] + identityKeys + runnerKeys + tunnelKeys + execKeys + blockchainKeys
 
     /// The declared key called `name`, if any.
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }
@@ -118,7 +118,7 @@ extension SettingKey {
 
 extension SettingKey {
     /// The text of `.env.sample`: every declared key with its doc line and default.
-    public static func sample(_ keys: [SettingKey] = all) -> String {
+    public static func sample(_ keys: [SettingKey] = sampleOrder) -> String {
         var lines = [
             "# prty configuration: copy to .env and edit. Every key here is read by the tools; an unknown key is",
             "# ignored with one warning. Precedence: command-line flag > environment variable > this file",
@@ -137,10 +137,20 @@ extension SettingKey {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// `all`, grouped by prefix in the order each group first appears, so every group has one heading in
+    /// `.env.sample` even when a tool declares a key of another group (`PRTY_PASSWORD_FILE` beside `BLOCKCHAIN_*`).
+    public static var sampleOrder: [SettingKey] {
+        func group(_ key: SettingKey) -> Substring { key.name.prefix { $0 != "_" } }
+        var groups: [Substring] = []
+        for key in all where !groups.contains(group(key)) { groups.append(group(key)) }
+        return groups.flatMap { name in all.filter { group($0) == name } }
+    }
+
     private static let groupTitles = [
         "IPFS": "IPFS retrieval (prty-fetch)",
         "TRAIN": "operator caps on what a task may ask of prty-train",
         "PRTY": "every tool",
         "RUNNER": "the node (prty-runner, prty-exec, prty-wallet)",
+        "BLOCKCHAIN": "the chain, the staking contracts and the node's key (prty-wallet)",
     ]
 }

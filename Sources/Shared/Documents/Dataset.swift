@@ -1,4 +1,4 @@
-/// A Dataset document in memory (DESIGN.md, "The documents that flow between tools"): the bulk numbers
+/// A Dataset document in memory (docs/formats.md §2): the bulk numbers
 /// flat and row-major, the metadata beside them. `DatasetReader` and `DatasetWriter` stream it.
 public struct Dataset: Sendable, Equatable {
     public enum Task: String, Sendable { case classification, regression }

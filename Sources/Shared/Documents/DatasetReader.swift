@@ -3,6 +3,14 @@ import Foundation
 /// Reads a Dataset document, or the seed's plain `{"features": [[…]], "labels": […]}` (then `task` and
 /// `classes` are inferred exactly as prty-fetch would).
 ///
+/// The one set of rules every tool applies to a dataset it reads (prty-fetch applies `validate` to what it
+/// builds, prty-partition and prty-train read through here; docs/formats.md):
+/// - at least one row, and at least one feature per row; every row as wide as the first;
+/// - features and labels are finite numbers;
+/// - a plain dataset (no `format` key) may have string labels: they become 0..K-1 in Unicode code-point order,
+///   kept in `label_names`, exactly as prty-fetch does; a `prty.dataset/1` document's labels are numbers;
+/// - classification labels are among `classes`.
+///
 /// The top-level object is streamed: `features` and `labels` go byte by byte straight into flat `[Double]`s
 /// (no JSON tree for the bulk numbers), the small fields go through `JSONParser`. Malformed JSON is reported with
 /// its line and column, as `JSONParser` does.
@@ -11,19 +19,76 @@ public enum DatasetReader {
     static let keys = ["format", "features", "labels", "task", "classes", "label_names", "feature_names",
                        "source", "partition"]
 
-    public static func read(_ bytes: [UInt8], regression: Bool = false) throws(DataError) -> Dataset {
+    /// `allowEmpty`: a document with no rows is accepted (only to inspect an empty part prty-partition wrote).
+    public static func read(_ bytes: [UInt8], regression: Bool = false, allowEmpty: Bool = false)
+        throws(DataError) -> Dataset
+    {
         var scanner = DatasetScanner(bytes)
         let fields = try scanner.document()
-        return try decode(fields, regression: regression)
+        let dataset = try decode(fields, regression: regression)
+        if !(allowEmpty && dataset.count == 0) { try validate(dataset) }
+        return dataset
+    }
+
+    /// The rules every tool applies to a dataset, whoever built it.
+    public static func validate(_ dataset: Dataset) throws(DataError) {
+        guard dataset.count > 0 else { throw DataError("the dataset has no rows; it needs at least one") }
+        guard dataset.width > 0 else {
+            throw DataError("the dataset's rows have no features; it needs at least one feature column besides the label")
+        }
+        if let index = dataset.features.firstIndex(where: { !$0.isFinite }) {
+            throw DataError("features row \(index / dataset.width), column \(index % dataset.width) is not a finite number")
+        }
+        if let row = dataset.labels.firstIndex(where: { !$0.isFinite }) {
+            throw DataError("label \(row) is not a finite number")
+        }
+    }
+
+    /// String labels of a plain dataset: 0..K-1 in Unicode code-point order of the strings (numbers among them
+    /// count as their literal text), as prty-fetch maps a CSV's label column.
+    static func stringLabels(_ values: [JSON]) throws(DataError) -> (labels: [Double], names: [String]) {
+        var texts = [String]()
+        texts.reserveCapacity(values.count)
+        for (index, value) in values.enumerated() {
+            if let text = value.stringValue {
+                texts.append(text)
+            } else if let number = value.numberValue {
+                texts.append(number.text)
+            } else {
+                throw DataError("label \(index) is \(value.typeName), not a string or a number")
+            }
+        }
+        let names = Array(Set(texts)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        var position: [String: Double] = [:]
+        for (index, name) in names.enumerated() { position[name] = Double(index) }
+        return (texts.map { position[$0] ?? 0 }, names)
     }
 
     /// The checks that apply once the whole document is read, in the order people fix them.
     static func decode(_ fields: DatasetFields, regression: Bool) throws(DataError) -> Dataset {
+        var fields = fields
         let object = fields.small
         if let format = object["format"], format.stringValue != Self.format {
             throw DataError("unsupported dataset format \(format.serialized()); expected \"\(Self.format)\"")
         }
         guard let features = fields.features else { throw DataError("dataset has no features array") }
+        var labelNames = try strings(object["label_names"], "label_names")
+        var stringLabelled = false
+        if let values = fields.labelValues {  // a label that is not a number
+            guard object["format"] == nil else {
+                throw DataError(
+                    "the labels of a \(Self.format) document must be numbers (string labels are stored as 0..K-1 "
+                        + "with label_names); drop \"format\" to have them mapped as in a plain dataset")
+            }
+            guard !regression else { throw DataError("string labels cannot be a regression target") }
+            guard labelNames == nil else {
+                throw DataError("a dataset with string labels cannot also have label_names: the strings are the names")
+            }
+            let mapped = try stringLabels(values)
+            fields.labels = mapped.labels
+            labelNames = mapped.names
+            stringLabelled = true
+        }
         guard let labels = fields.labels else { throw DataError("dataset has no labels array") }
         guard fields.rows == labels.count else {
             throw DataError("dataset has \(fields.rows) feature rows but \(labels.count) labels")
@@ -34,8 +99,8 @@ public enum DatasetReader {
         if let featureNames, featureNames.count != width {
             throw DataError("feature_names has \(featureNames.count) names for \(width) features")
         }
-        let labelNames = try strings(object["label_names"], "label_names")
         var (task, classes) = Dataset.inferTask(labels: labels, regression: regression)
+        if stringLabelled, let labelNames { (task, classes) = (.classification, labelNames.indices.map(Double.init)) }
         if let text = object["task"] {
             guard let name = text.stringValue, let given = Dataset.Task(rawValue: name) else {
                 throw DataError("task must be \"classification\" or \"regression\", got \(text.serialized())")
@@ -83,6 +148,8 @@ struct DatasetFields {
     var rows = 0
     var width = 0
     var labels: [Double]?
+    /// The labels as JSON values when one of them is not a number (string labels of a plain dataset).
+    var labelValues: [JSON]?
     var small: [String: JSON] = [:]
 }
 
@@ -95,6 +162,7 @@ struct DatasetScanner {
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     mutating func document() throws(DataError) -> DatasetFields {
+        index = JSONParser.byteOrderMarkLength(bytes)
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
             // Not an object: let the general parser say whether it is malformed or just another JSON type.
@@ -127,7 +195,16 @@ struct DatasetScanner {
                 case "features" where peek() == UInt8(ascii: "["):
                     (fields.features, fields.rows, fields.width) = try features()
                 case "labels" where peek() == UInt8(ascii: "["):
-                    fields.labels = try labels()
+                    let start = index
+                    do {
+                        fields.labels = try labels()
+                    } catch let error where error.message.hasSuffix(DatasetScanner.notANumberSuffix) {
+                        index = start  // not all numbers: read them as JSON values, decode maps strings
+                        guard case .array(let values) = try JSONParser.parseValue(bytes, at: &index) else {
+                            throw error
+                        }
+                        fields.labelValues = values
+                    }
                 case "features", "labels":
                     _ = try JSONParser.parseValue(bytes, at: &index)  // not an array: decode says so
                 default:
@@ -271,7 +348,7 @@ struct DatasetScanner {
             case .number(let value, let next):
                 buffer.append(value)
                 index = next
-            case .notANumber: throw notNumber("label \(buffer.count) is not a finite number")
+            case .notANumber: throw notNumber("label \(buffer.count)\(Self.notANumberSuffix)")
             case .malformed(let message, let at):
                 index = at
                 throw malformed(message)
@@ -289,6 +366,8 @@ struct DatasetScanner {
             }
         }
     }
+
+    static let notANumberSuffix = " is not a finite number"
 
     /// A value where a row should be: a malformed-JSON error if it is not JSON at all, else `message`.
     private func notArray(_ message: String) -> DataError {

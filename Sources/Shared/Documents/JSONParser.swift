@@ -14,11 +14,17 @@ public struct JSONParser {
     /// Parses exactly one value; anything but whitespace after it is an error.
     public static func parse(_ bytes: [UInt8]) throws(DataError) -> JSON {
         var parser = JSONParser(bytes: bytes)
+        parser.index = JSONParser.byteOrderMarkLength(bytes)  // RFC 8259 §8.1: a parser may ignore a BOM
         parser.skipWhitespace()
         let value = try parser.value()
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value") }
         return value
+    }
+
+    /// 3 when `bytes` starts with the UTF-8 byte order mark (as files saved by some editors do), else 0.
+    static func byteOrderMarkLength(_ bytes: [UInt8]) -> Int {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     }
 
     /// Parses the one value that starts at `index` (no whitespace before it) and moves `index` past it. Errors

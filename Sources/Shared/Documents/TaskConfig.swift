@@ -1,6 +1,6 @@
 import Foundation
 
-/// The federated-learning task config that `--task FILE|JSON` names (DESIGN.md, "FL config keys"). It accepts
+/// The federated-learning task config that `--task FILE|JSON` names (docs/formats.md §3). It accepts
 /// the server's whole Task (and reads its `config`) or the config itself, so one file drives a whole pipe.
 /// Each tool reads its own section through `section(_:known:)`, which refuses unknown keys.
 public struct TaskConfig: Sendable {
@@ -79,7 +79,8 @@ public struct TaskConfig: Sendable {
         return seed
     }
 
-    /// The session seed (DESIGN.md): `seed`, else SHA-256(session_id), else 0 for a config with neither.
+    /// The session seed (docs/federated-learning.md §1): `seed`, else SHA-256(session_id), else 0 for a config
+    /// with neither.
     public func sessionSeed() throws(UsageError) -> UInt64 {
         if let seed = try explicitSeed() { return seed }
         if let session = sessionID { return Seeds.session(id: session) }

@@ -1,4 +1,4 @@
-internal import CCurl  // the only file that sees libcurl (STYLE.md, "C stays behind one door")
+internal import CCurl  // the only file that sees libcurl (docs/architecture.md §4: C stays behind one door)
 import Foundation
 
 /// One libcurl transfer: an easy handle driven by its own multi handle on the calling thread. Not Sendable: it

@@ -65,7 +65,7 @@ public struct HTTPClient: Sendable {
     // MARK: libcurl
 
     private static func curlSend(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let abort = AbortFlag()
+        let abort = AbortFlag(watchesInterruption: !request.continuesAfterInterruption)
         return try await withTaskCancellationHandler {
             try await offload {  // Process/Offload.swift: a thread of its own, off the cooperative pool
                 var body = Data()
@@ -80,7 +80,7 @@ public struct HTTPClient: Sendable {
     }
 
     private static func curlStream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
-        let abort = AbortFlag()
+        let abort = AbortFlag(watchesInterruption: !request.continuesAfterInterruption)
         let channel = BodyChannel(onAbandon: { abort.cancel() })
         let deadline = ContinuousClock.now + .milliseconds(Int(min(request.timeout, 1e9) * 1000))
         return try await withTaskCancellationHandler {

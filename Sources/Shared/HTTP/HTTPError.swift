@@ -1,7 +1,7 @@
 import Foundation
 
 /// Why an HTTP exchange failed. Each text names the URL (without secrets) and, where it helps, what to try
-/// next; each case maps to one of DESIGN.md's exit statuses.
+/// next; each case maps to one of the exit statuses of docs/exit-codes.md §3.
 public enum HTTPError: ExitStatusError, Equatable {
     /// Nothing listens on the address (ECONNREFUSED).
     case connectionRefused(url: String)

@@ -58,6 +58,9 @@ public struct HTTPRequest: Sendable {
     public var isIdempotent: Bool
     /// When and how often a failed attempt is repeated (only for idempotent requests).
     public var retry: RetryPolicy = .standard
+    /// Whether the request still runs after SIGINT/SIGTERM (which abort every other transfer): for the clean-up
+    /// an interrupted tool must still do, such as stopping and removing a container. Default false.
+    public var continuesAfterInterruption = false
 
     public init(
         _ method: Method = .get, _ url: String, headers: HTTPHeaders = [:], body: Data? = nil

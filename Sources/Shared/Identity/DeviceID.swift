@@ -10,7 +10,7 @@ import Foundation
 ///    `~/.parity/.device_id` (mode 0600, directory 0700, no trailing newline). A machine without a
 ///    machine id gets 32 random bytes instead; only stability matters to the server.
 ///
-/// See docs/protocol.md (identity).
+/// See docs/protocol.md §2.
 public enum DeviceID {
     /// The id file under `home`.
     public static func filePath(home: String) -> String { home + "/.parity/.device_id" }

@@ -32,8 +32,8 @@ enum Dirichlet {
     /// set p_j = 0 for every part already holding more than the average N/P rows and renormalise; the class's n_c
     /// rows are cut at ⌊cumsum(p)·n_c⌋ and piece j goes to part j (which rows: chosen at random when dealt). If the
     /// smallest part is below `minSamples`, draw the whole assignment again, `maxDraws` draws in all, then fail.
-    /// (Flower allows 11 draws and defaults min_partition_size to 10; here min_samples defaults to 0, as the issue
-    /// and DESIGN.md set it.)
+    /// (Flower allows 11 draws and defaults min_partition_size to 10; here min_samples defaults to 0, as
+    /// docs/formats.md §3 documents.)
     static func counts(
         _ classSizes: [Int], parts: Int, alpha: Double, minSamples: Int, selfBalancing: Bool,
         using random: inout SeededRandom

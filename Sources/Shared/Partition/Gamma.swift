@@ -3,7 +3,7 @@ import Foundation
 /// Gamma(shape, 1) draws by Marsaglia & Tsang, "A Simple Method for Generating Gamma Variables" (ACM TOMS 26(3),
 /// 2000): a squeeze-accepted transform of one normal draw. For shape < 1 the paper's boost applies:
 /// Gamma(a) = Gamma(a + 1) · U^(1/a). The original runner drew Exp(1)/alpha instead, so alpha cancelled out when
-/// normalised (ORIGINAL-FL.md §3); these draws are what makes Dirichlet(alpha) depend on alpha.
+/// normalised (docs/federated-learning.md §3); these draws are what makes Dirichlet(alpha) depend on alpha.
 enum Gamma {
     /// One draw from Gamma(shape, scale 1). `shape` must be positive and finite.
     static func sample(shape: Double, using random: inout SeededRandom) -> Double {

@@ -4,7 +4,7 @@
 /// - K < P: class c gets a contiguous run of ⌊P/K⌋ parts, the first P mod K classes one part more, and its rows
 ///   are split evenly (at random) between them.
 /// So every class belongs to some part and every part gets a class — the original gave every part class 0 when
-/// K < P and left the K mod P leftover classes to nobody (ORIGINAL-FL.md §9.7).
+/// K < P and left the K mod P leftover classes to nobody (docs/federated-learning.md §3).
 enum LabelSkew {
     /// `counts[class][part]` for classes of `classSizes` training rows.
     static func counts(_ classSizes: [Int], parts: Int) -> [[Int]] {

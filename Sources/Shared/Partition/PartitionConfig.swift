@@ -6,7 +6,7 @@ public enum Take: String, Sendable, CaseIterable {
 /// Everything that decides a partition, merged from the task's `partition_config` and seed and then the flags
 /// (flags win), and checked before any data is read.
 public struct PartitionConfig: Sendable, Equatable {
-    /// `partition_config` keys (DESIGN.md, "FL config keys").
+    /// `partition_config` keys (docs/formats.md §3).
     public static let keys = [
         "strategy", "total_parts", "part_index", "alpha", "min_samples", "overlap_ratio", "self_balancing",
         "holdout",
@@ -44,8 +44,10 @@ public struct PartitionConfig: Sendable, Equatable {
         seed = try task.sessionSeed()
 
         if let name = arguments.value("strategy") { strategy = try Strategy(name: name) }
-        if let value = try arguments.int("parts") { totalParts = value }
-        if let value = try arguments.int("index") { partIndex = value }
+        // Flags are parsed without a range so that in-range mistakes get validate()'s own messages; the
+        // `expected` text is what a value that is not an integer at all is told.
+        if let value = try arguments.int("parts", expected: "an integer in 1...\(Self.maxParts)") { totalParts = value }
+        if let value = try arguments.int("index", expected: "an integer in 0...(parts − 1)") { partIndex = value }
         if let text = arguments.value("alpha") {
             // Parsed here rather than with a range, so that 0 or -1 get the seed's own message from validate().
             guard let value = Double(text), value.isFinite else {
@@ -53,10 +55,10 @@ public struct PartitionConfig: Sendable, Equatable {
             }
             alpha = value
         }
-        if let value = try arguments.int("min-samples") { minSamples = value }
-        if let value = try arguments.double("overlap") { overlapRatio = value }
+        if let value = try arguments.int("min-samples", expected: "an integer ≥ 0") { minSamples = value }
+        if let value = try arguments.double("overlap", expected: "a number in [0, 1]") { overlapRatio = value }
         if arguments.flag("self-balancing") { selfBalancing = true }
-        if let value = try arguments.double("holdout") { holdout = value }
+        if let value = try arguments.double("holdout", expected: "a number in [0, 1)") { holdout = value }
         if let text = arguments.value("take") {
             guard let value = Take(rawValue: text) else {
                 throw UsageError("--take must be train or test, got '\(text)'")

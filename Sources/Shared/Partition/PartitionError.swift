@@ -1,6 +1,6 @@
 import Foundation
 
-/// Every way prty-partition refuses a configuration or a dataset, with the exit status DESIGN.md assigns:
+/// Every way prty-partition refuses a configuration or a dataset, with the exit status docs/exit-codes.md assigns:
 /// 64 for a configuration that is invalid or cannot be met (flags or task), 65 for data the strategy cannot split.
 public enum PartitionError: ExitStatusError, Equatable {
     case unknownStrategy(String)

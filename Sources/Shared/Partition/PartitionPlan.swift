@@ -204,8 +204,8 @@ public struct PartitionPlan: Sendable {
         return counts
     }
 
-    /// The Dataset's `partition` object (DESIGN.md): how this part was made, with every part's size and class
-    /// counts so a participant can check its neighbours' shares without their data.
+    /// The Dataset's `partition` object (docs/formats.md §2.3): how this part was made, with every part's size and
+    /// class counts so a participant can check its neighbours' shares without their data.
     public func partitionObject() -> JSON {
         var object: [String: JSON] = [
             "seed": .uint64(config.seed),

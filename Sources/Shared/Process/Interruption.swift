@@ -8,6 +8,11 @@ public enum Interruption {
     private static let flag = Atomic<Int32>(0)
     // Keeps the dispatch sources alive for the life of the process; written once, in `install`.
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    // Set once by a daemon that bounds its own shutdown (`managedShutdown()`); read by the signal handlers.
+    private static let managed = Atomic<Bool>(false)
+    // The signal a managed daemon was asked to stop by (0: none). Kept apart from `flag`, so the daemon's own
+    // last HTTP calls (unregister, the outbox flush) are not aborted as an interrupted tool's would be.
+    private static let shutdownFlag = Atomic<Int32>(0)
 
     /// The signal received, if any (SIGINT or SIGTERM).
     public static var signal: Int32? {
@@ -28,6 +33,14 @@ public enum Interruption {
             Foundation.signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
+                if managed.load(ordering: .relaxed) {
+                    // A daemon's own shutdown is under way (it has its own bound): a second signal exits at once.
+                    if shutdownFlag.exchange(number, ordering: .relaxed) != 0 {
+                        Log.writeStderr("\(tool): interrupted again; exiting now\n")
+                        exit(ExitStatus.interrupted.rawValue)
+                    }
+                    return
+                }
                 flag.store(number, ordering: .relaxed)
                 DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
                     Log.writeStderr("\(tool): interrupted\n")
@@ -38,6 +51,13 @@ public enum Interruption {
             sources.append(source)
         }
     }
+
+    /// For a daemon that bounds its own shutdown (prty-runner's RUNNER_SHUTDOWN_GRACE): the first signal only
+    /// sets `shutdownRequested` (not `signal`), with no exit after `grace`; a second one exits 130 at once.
+    public static func managedShutdown() { managed.store(true, ordering: .relaxed) }
+
+    /// After `managedShutdown()`: whether SIGINT/SIGTERM asked the daemon to stop.
+    public static var shutdownRequested: Bool { shutdownFlag.load(ordering: .relaxed) != 0 }
 
     /// For tests: forget a signal.
     public static func reset() { flag.store(0, ordering: .relaxed) }

@@ -1,4 +1,4 @@
-/// Where seeds come from (DESIGN.md, "Seeds and determinism").
+/// Where seeds come from (docs/federated-learning.md §1).
 public enum Seeds {
     /// The session seed: the FL config's `seed` if given, else the first 8 bytes (big-endian) of
     /// SHA-256(session_id). It fixes the held-out split, the partition and the model initialisation.
