@@ -351,7 +351,17 @@ struct Fit {
         // Training runs on standardised features (NeuralNetwork+Standardisation): `start` is in original units
         // (what the delta is taken from), `local` the same network for standardised inputs. Without a global
         // model the seed's initialisation is drawn for standardised inputs, so it suits any feature scale.
-        let scaling = Standardisation.network(training.features, rows: training.count, width: dataset.width)
+        func targets(_ data: Dataset) throws -> NeuralNetwork.Targets {
+            task == .classification
+                ? .classes(try ClassIndex.indices(of: data.labels, classes: dataset.classes, what: "the dataset's"))
+                : .values(data.labels)
+        }
+        let trainingTargets = try targets(training)
+        var classIndex: [Int]? = nil
+        if case .classes(let indices) = trainingTargets { classIndex = indices }
+        let scaling = Standardisation.network(
+            training.features, rows: training.count, width: dataset.width, classIndex: classIndex,
+            classCounts: task == .classification ? Standardisation.sessionClassCounts(dataset) : nil)
         let start: NeuralNetwork
         var local: NeuralNetwork
         if let global = config.globalModel {
@@ -367,12 +377,6 @@ struct Fit {
             local = NeuralNetwork.initial(shape, seed: config.seed)
             start = local.unstandardised(scaling)
         }
-        func targets(_ data: Dataset) throws -> NeuralNetwork.Targets {
-            task == .classification
-                ? .classes(try ClassIndex.indices(of: data.labels, classes: dataset.classes, what: "the dataset's"))
-                : .values(data.labels)
-        }
-        let trainingTargets = try targets(training)
         let optimizer = settings.optimizer
         log.info(
             "training",
