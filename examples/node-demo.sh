@@ -32,6 +32,9 @@ say() { printf '  %s\n' "$*"; }
 pct() { jq -r "($1) * 1000 | round / 10" "$2"; }
 
 # --- everything started here is recorded (name pid) and stopped by pid -------------------------------------
+# Each service runs in a session of its own (setsid), so a Ctrl-C at the terminal reaches only this script, which
+# then stops them in order: a node that got the terminal's SIGINT and then our SIGTERM would take the second
+# signal as "exit now" and skip unregistering.
 pidfile=$out/pids.txt
 : > "$pidfile"
 declare -a node_pids=()
@@ -128,7 +131,7 @@ address=$("${wallet_env[@]}" "$bin/prty-wallet" auth --private-key-file "$out/wa
     2>>"$out/logs/wallet.log" | jq -r .address)
 say "prty-wallet auth: key and password generated into $out/wallet/, keystore $out/wallet/.parity/keystore.json"
 say "node address: $address"
-"$python" "$peers/ethrpc.py" --port 0 --chain-id 31337 --deploy "$root/Tests/Fixtures/contracts" \
+setsid "$python" "$peers/ethrpc.py" --port 0 --chain-id 31337 --deploy "$root/Tests/Fixtures/contracts" \
     --fund "$address=1000000000000000000" --fund-token "$address=100000000000000000000" \
     > "$out/logs/chain.out" 2> "$out/logs/chain.log" &
 chain_pid=$!
@@ -152,7 +155,7 @@ done
 
 # ------------------------------------------------------------------------------------------------------------
 bold "2. A local coordinator (a stand-in for a Parity server: prty ships no server) and the dataset"
-"$python" "$peers/coordinator.py" --port 0 > "$out/logs/coordinator.out" 2> "$out/logs/coordinator.log" &
+setsid "$python" "$peers/coordinator.py" --port 0 > "$out/logs/coordinator.out" 2> "$out/logs/coordinator.log" &
 coordinator_pid=$!
 service_pids+=("$coordinator_pid")
 record coordinator "$coordinator_pid"
@@ -178,7 +181,7 @@ elif ! busybox=$(command -v busybox); then
 else
     docker_dir=$(mktemp -d /tmp/prty-demo-dockerd-XXXXXX)
     echo "$docker_dir" > "$out/docker-dir.txt"
-    "$dockerd_bin" -H "unix://$docker_dir/docker.sock" --data-root "$docker_dir/data" --exec-root "$docker_dir/exec" \
+    setsid "$dockerd_bin" -H "unix://$docker_dir/docker.sock" --data-root "$docker_dir/data" --exec-root "$docker_dir/exec" \
         --pidfile "$docker_dir/docker.pid" --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
         --userland-proxy=false > "$out/logs/dockerd.log" 2>&1 &
     docker_pid=$!
@@ -216,7 +219,7 @@ llm_skip=""
 if [ "${DEMO_LLM:-on}" = off ]; then
     llm_skip="DEMO_LLM=off|unset DEMO_LLM"
 else
-    "$python" "$peers/llm_server.py" --port 0 --threads 2 --ctx 1024 > "$out/logs/llm.out" 2> "$out/logs/llm.log" &
+    setsid "$python" "$peers/llm_server.py" --port 0 --threads 2 --ctx 1024 > "$out/logs/llm.out" 2> "$out/logs/llm.log" &
     llm_pid=$!
     service_pids+=("$llm_pid")
     record llm "$llm_pid"
@@ -236,7 +239,7 @@ for ((i = 1; i <= nodes; i++)); do
     home=$out/node-$i
     mkdir -p "$home/.parity"
     cp "$out/wallet/.parity/keystore.json" "$home/.parity/keystore.json"  # the node reads only its address
-    env -i PATH="$PATH" HOME="$home" LANG="${LANG:-C.UTF-8}" PARITY_CONFIG_PATH=/dev/null PRTY_BIN_DIR="$bin" \
+    setsid env -i PATH="$PATH" HOME="$home" LANG="${LANG:-C.UTF-8}" PARITY_CONFIG_PATH=/dev/null PRTY_BIN_DIR="$bin" \
         RUNNER_DEVICE_ID="demo-node-$i" RUNNER_SERVER_URL="$server" RUNNER_WEBHOOK_HOST=127.0.0.1 RUNNER_WEBHOOK_PORT=0 \
         RUNNER_TUNNEL_TYPE=local RUNNER_PUBLIC_HOST=127.0.0.1 RUNNER_STATE_DIR="$home/state" RUNNER_METRICS_ADDR= \
         RUNNER_HEARTBEAT_INTERVAL=2s RUNNER_SHUTDOWN_GRACE=10s RUNNER_LLM_MODELS="$llm_model" \

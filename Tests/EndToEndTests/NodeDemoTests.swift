@@ -10,8 +10,8 @@ import TestSupport
 struct NodeDemoTests {
     static let script = Paths.root.appendingPathComponent("examples/node-demo.sh")
 
-    static func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        ["PRTY_BIN_DIR": Paths.binaries.path, "PRTY_PYTHON": PeerLaunch.python.path, "DEMO_ROWS": "450",
+    static func environment(_ extra: [String: String] = [:]) throws -> [String: String] {
+        ["PRTY_BIN_DIR": try Paths.binaries.path, "PRTY_PYTHON": PeerLaunch.python.path, "DEMO_ROWS": "450",
          "DEMO_NUM_PREDICT": "12"].merging(extra) { $1 }
     }
 
@@ -49,7 +49,7 @@ struct NodeDemoTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("prty-node-demo-\(getpid())")
         defer { try? FileManager.default.removeItem(at: out) }
         for run in 1...2 {
-            let result = try runProcess(Self.script, [out.path], environment: Self.environment(), timeout: 600)
+            let result = try runProcess(Self.script, [out.path], environment: try Self.environment(), timeout: 600)
             #expect(result.status == 0, "run \(run) failed: \(result.stderr)\n\(result.stdoutText)")
             let text = result.stdoutText
             for step in ["1. A local chain", "2. A local coordinator", "3. The nodes' engines and three nodes",
@@ -125,9 +125,10 @@ struct NodeDemoTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("prty-node-demo-int-\(getpid())")
         defer { try? FileManager.default.removeItem(at: out) }
         let process = Process()
-        process.executableURL = Self.script
-        process.arguments = [out.path]
-        process.environment = ProcessInfo.processInfo.environment.merging(Self.environment(["DEMO_LLM": "off"])) { $1 }
+        // A session of its own, so that the terminal's Ctrl-C (SIGINT to the whole foreground group) can be sent.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = [Self.script.path, out.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(try Self.environment(["DEMO_LLM": "off"])) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -142,7 +143,7 @@ struct NodeDemoTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(process.isRunning, "the demo ended before its nodes registered")
-        kill(process.processIdentifier, SIGINT)
+        kill(-process.processIdentifier, SIGINT)
         let stopBy = Date().addingTimeInterval(90)
         while process.isRunning && Date() < stopBy { try await Task.sleep(for: .milliseconds(100)) }
         #expect(!process.isRunning, "the demo did not stop within 90 s of Ctrl-C")
