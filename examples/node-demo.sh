@@ -207,7 +207,7 @@ else
             docker_skip="docker import of busybox failed (see $out/logs/dockerd.log)|check $out/logs/dockerd.log"
         fi
     else
-        docker_skip="the private dockerd did not start: $(tail -n 1 "$out/logs/dockerd.log" | cut -c1-160)|see $out/logs/dockerd.log; a container or a kernel without overlayfs/cgroups cannot run dockerd"
+        docker_skip="the private dockerd did not start: $(tail -n 1 "$out/logs/dockerd.log" | cut -c1-160)|run the demo as root on a host or VM where dockerd can start (not inside an unprivileged container); dockerd's own reason is in $out/logs/dockerd.log"
     fi
     [ -n "$docker_host" ] || stop_docker
 fi
@@ -261,7 +261,11 @@ for ((i = 1; i <= nodes; i++)); do
     [ "$(jq -r .registered "$status_file" 2>/dev/null)" = true ] || { tail -n 5 "$out/logs/node-$i.log" >&2; need "node $i did not register"; }
     say "node demo-node-$i: pid ${node_pids[$((i - 1))]}, webhook $(jq -r .webhook "$status_file"), registered"
 done
-say "limits of every docker task: memory 256m, 1.0 CPU, 64 pids, network none (a task may only tighten them); command tasks: $sandbox sandbox"
+if [ -n "$docker_host" ]; then
+    say "limits of every docker task: memory 256m, 1.0 CPU, 64 pids, network none (a task may only tighten them); command tasks: docker sandbox"
+else
+    say "command tasks: host sandbox (no Docker engine)"
+fi
 # One heartbeat from every node before work is handed out.
 for ((t = 0; t < 300; t++)); do
     [ "$(curl -sf "$server/_test/state" | jq '.counts.heartbeats')" -ge "$nodes" ] && break
