@@ -10,7 +10,8 @@ struct Balance {
         examples: ["prty-wallet balance", "prty-wallet balance --human"],
         discussion: """
             Writes {"address", "chain_id", "device_id", "native": {…}, "token": {…}, "stake": {…}}; every amount \
-            is given as "balance" (decimal tokens) and "base_units" (the integer on chain). Needs no password.
+            is given as "balance" (decimal tokens) and "base_units" (the integer on chain). Needs no password \
+            unless the keystore lacks an address field.
             """)
 
     let context: WalletContext
@@ -21,7 +22,7 @@ struct Balance {
     }
 
     func run() async throws {
-        let address = try context.address()
+        let address = try context.signer(purpose: "to learn its address: the keystore names none").address
         let config = try await context.connect()
         let deviceID = try context.deviceID()
         let token = Token(chain: config.chain, address: config.token)

@@ -33,7 +33,7 @@ struct Stake {
     }
 
     func run() async throws {
-        let address = try context.address()
+        let (address, unlocked) = try context.signer(purpose: "to stake \(amountText) tokens")
         let config = try await context.connect()
         let deviceID = try context.deviceID()
         let token = Token(chain: config.chain, address: config.token)
@@ -54,7 +54,7 @@ struct Stake {
                 "device \(deviceID)'s stake paid out to \(before.wallet); "
                     + "this stake makes it pay out to \(address)")
         }
-        let key = try context.privateKey(purpose: "to stake \(amountText) \(symbol)")
+        let key = try unlocked ?? context.privateKey(purpose: "to stake \(amountText) \(symbol)")
         var sender = try await Sender(config: config, key: key, dryRun: dryRun, log: context.log)
         var outcomes: [Sender.Outcome] = []
         let allowance = try await token.allowance(owner: address, spender: config.stakeWallet)

@@ -31,7 +31,7 @@ struct Unstake {
     }
 
     func run() async throws {
-        let address = try context.address()
+        let (address, unlocked) = try context.signer(purpose: "to unstake \(amountText) tokens")
         let config = try await context.connect()
         let deviceID = try context.deviceID()
         let token = Token(chain: config.chain, address: config.token)
@@ -52,7 +52,7 @@ struct Unstake {
                 "the contract pays this withdrawal to \(info.wallet), "
                     + "the address recorded with the stake, not to \(address)")
         }
-        let key = try context.privateKey(purpose: "to unstake \(amountText) \(symbol)")
+        let key = try unlocked ?? context.privateKey(purpose: "to unstake \(amountText) \(symbol)")
         var sender = try await Sender(config: config, key: key, dryRun: dryRun, log: context.log)
         let outcome = try await sender.send(
             "withdrawFunds", to: config.stakeWallet,

@@ -36,9 +36,19 @@ struct WalletContext: Sendable {
         let keystore = try keystore()
         guard let address = keystore.address else {
             throw .badKeystore(
-                path: keystorePath, detail: "it has no address field; run 'prty-wallet address --verify'")
+                path: keystorePath,
+                detail: "it has no address field (cast writes none), so the address needs the password: run "
+                    + "'prty-wallet address --verify', or import the key with 'prty-wallet auth' to add it")
         }
         return address
+    }
+
+    /// The signing address before anything else happens: the keystore's `address` field, or — for a keystore
+    /// without one, as `cast wallet import` writes — the decrypted key's (which is then returned for reuse).
+    func signer(purpose: String) throws(WalletError) -> (address: Address, key: PrivateKey?) {
+        if let address = try keystore().address { return (address, nil) }
+        let key = try privateKey(purpose: purpose)
+        return (key.address, key)
     }
 
     /// The staking key: Shared's DeviceID, the very code prty-runner uses, under the same HOME as the keystore.

@@ -188,6 +188,18 @@ struct WalletEndToEndTests {
         #expect(other["device_id"]?.stringValue == fileID)
         #expect(other["stake"]?["exists"] == false)
 
+        // A keystore without an address field (as `cast wallet import` writes): address needs --verify, and
+        // unstake decrypts first to learn its address.
+        var text = try String(contentsOfFile: home.keystore, encoding: .utf8)
+        let field = try #require(text.range(of: #""address":"[0-9a-fA-F]{40}","#, options: .regularExpression))
+        text.removeSubrange(field)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: home.keystore))
+        Self.expectFailure(try home.run(["address"]), 65, "it has no address field (cast writes none)")
+        #expect(try Self.json(try home.run(["address", "--verify"]))["address"]?.stringValue == account)
+        let anonymous = try home.run(["unstake", "--amount", "1", "--dry-run"])
+        #expect(anonymous.status == 0, "\(anonymous.stderr)")
+        #expect(try Self.json(anonymous)["paid_to"]?.stringValue == account)
+
         let human = try home.run(["balance", "--human"])
         #expect(human.status == 0)
         #expect(human.stdoutText.contains("token balance         41.5 PRTY"))
