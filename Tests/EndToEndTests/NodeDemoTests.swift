@@ -82,7 +82,8 @@ struct NodeDemoTests {
             // The LLM: a real answer with the backend's own token counts.
             let llm = try Self.json(out.appendingPathComponent("llm.json"))
             #expect(llm["ok"]?.boolValue == true, "\(llm.serialized())")
-            #expect(!(llm["response"]?.stringValue ?? "").trimmingCharacters(in: .whitespaces).isEmpty)
+            let answer = llm["response"]?.stringValue ?? ""
+            #expect(!answer.trimmingCharacters(in: .whitespaces).isEmpty)
             #expect((llm["prompt_tokens"]?.intValue ?? 0) >= 5, "\(llm.serialized())")
             let responseTokens = llm["response_tokens"]?.intValue ?? 0
             #expect(responseTokens >= 1 && responseTokens <= 12, "\(llm.serialized())")
