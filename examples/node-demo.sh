@@ -308,8 +308,10 @@ done
 if [ -s "$out/llm.json" ] && [ "$(jq -r .ok "$out/llm.json")" = true ]; then
     printf '  %-24s %s\n' "LLM answer:" "$(jq -r '.response | gsub("\\s+"; " ") | ltrimstr(" ")' "$out/llm.json")"
     printf '  %-24s %s\n' "LLM tokens:" "$(jq -r '"\(.prompt_tokens) prompt, \(.response_tokens) response, \(.inference_time_ms) ms"' "$out/llm.json")"
+elif [ -s "$out/llm.json" ]; then
+    printf '  %-24s %s\n' "LLM:" "failed: $(jq -r .error "$out/llm.json")"
 else
-    printf '  %-24s %s\n' "LLM:" "skipped (${llm_skip%%|*})"
+    printf '  %-24s %s\n' "LLM:" "skipped (${llm_skip%%|*}); fix: ${llm_skip#*|}"
 fi
 [ -z "$docker_skip" ] || printf '  %-24s %s\n' "docker:" "skipped (${docker_skip%%|*}); fix: ${docker_skip#*|}"
 printf '  %-24s %s\n' "FL round 1:" "$(pct .accuracy "$out/fl-round-1-eval.json")% global test accuracy"
