@@ -8,6 +8,23 @@
 #   DEMO_ROWS=N   trim the dataset (tests)                   DEMO_DOCKER=off  skip the docker step
 #   DEMO_LLM=off  skip the LLM step                          DEMO_NUM_PREDICT=N  LLM answer length (default 24)
 set -euo pipefail
+# Ctrl-C: bash does not run its SIGINT trap reliably when a foreground child (a jq, a sleep) dies of the same
+# SIGINT, so the work runs in a worker in a session of its own, and this first process, which only waits, turns
+# Ctrl-C into one SIGTERM for the worker; the worker's cleanup stops everything it started, by pid.
+if [ -z "${PRTY_NODE_DEMO_WORKER:-}" ]; then
+    self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+    PRTY_NODE_DEMO_WORKER=$$ setsid "$self" "$@" &
+    worker=$!
+    interrupted=""
+    trap 'interrupted=130; kill -TERM "$worker" 2>/dev/null || true' INT
+    trap 'interrupted=143; kill -TERM "$worker" 2>/dev/null || true' TERM
+    status=0
+    while true; do
+        wait "$worker" && status=0 || status=$?
+        kill -0 "$worker" 2>/dev/null || break
+    done
+    exit "${interrupted:-$status}"
+fi
 cd "$(dirname "$0")/.."
 root=$PWD
 bin=${PRTY_BIN_DIR:-$root/.build/release}
@@ -37,11 +54,13 @@ pct() { jq -r "($1) * 1000 | round / 10" "$2"; }
 # signal as "exit now" and skip unregistering.
 pidfile=$out/pids.txt
 : > "$pidfile"
+record() { echo "$1 $2" >> "$pidfile"; }
+record script "$PRTY_NODE_DEMO_WORKER"
+record worker "$$"
 declare -a node_pids=()
 declare -a service_pids=()
 docker_dir=""
 foreground=""
-record() { echo "$1 $2" >> "$pidfile"; }
 
 stop_pid() {  # stop_pid PID SECONDS: SIGTERM, then await_pid
     kill -TERM "$1" 2>/dev/null || return 0
@@ -82,7 +101,7 @@ cleanup() {
     stop_docker
     for pid in "${service_pids[@]}"; do stop_pid "$pid" 10; done
     if [ "$status" -ne 0 ]; then
-        if [ "$status" -eq 130 ]; then
+        if [ "$status" -eq 130 ] || [ "$status" -eq 143 ]; then
             echo "demo: interrupted; everything it started is stopped (logs in $out/logs)" >&2
         else
             echo "demo: failed (exit $status); logs in $out/logs" >&2

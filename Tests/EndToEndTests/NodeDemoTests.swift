@@ -1,7 +1,7 @@
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `make demo` (examples/node-demo.sh) on a slice of the embedded dataset: the chain and the stake, the coordinator
 /// double, three nodes, command/docker/LLM tasks and two FL rounds; then that nothing it started is still running,
@@ -11,8 +11,10 @@ struct NodeDemoTests {
     static let script = Paths.root.appendingPathComponent("examples/node-demo.sh")
 
     static func environment(_ extra: [String: String] = [:]) throws -> [String: String] {
-        ["PRTY_BIN_DIR": try Paths.binaries.path, "PRTY_PYTHON": PeerLaunch.python.path, "DEMO_ROWS": "450",
-         "DEMO_NUM_PREDICT": "12"].merging(extra) { $1 }
+        [
+            "PRTY_BIN_DIR": try Paths.binaries.path, "PRTY_PYTHON": PeerLaunch.python.path, "DEMO_ROWS": "450",
+            "DEMO_NUM_PREDICT": "12",
+        ].merging(extra) { $1 }
     }
 
     static func json(_ url: URL) throws -> JSON { try JSONParser.parse([UInt8](Data(contentsOf: url))) }
@@ -37,7 +39,8 @@ struct NodeDemoTests {
             #expect(stat.isEmpty || state == "Z", "\(name) (pid \(pid)) is still running")
         }
         let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
-        let dockerDir = (try? String(contentsOf: out.appendingPathComponent("docker-dir.txt"), encoding: .utf8))?
+        let dockerDir =
+            (try? String(contentsOf: out.appendingPathComponent("docker-dir.txt"), encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if !dockerDir.isEmpty {
             #expect(!mounts.contains(dockerDir), "a mount under \(dockerDir) was left")
@@ -52,9 +55,11 @@ struct NodeDemoTests {
             let result = try runProcess(Self.script, [out.path], environment: try Self.environment(), timeout: 600)
             #expect(result.status == 0, "run \(run) failed: \(result.stderr)\n\(result.stdoutText)")
             let text = result.stdoutText
-            for step in ["1. A local chain", "2. A local coordinator", "3. The nodes' engines and three nodes",
-                         "4. Tasks", "Summary", "prty-wallet auth", "stand-in for a Parity server",
-                         "prty-fetch add", "prty-runner status (demo-node-1)", "registered"] {
+            for step in [
+                "1. A local chain", "2. A local coordinator", "3. The nodes' engines and three nodes",
+                "4. Tasks", "Summary", "prty-wallet auth", "stand-in for a Parity server",
+                "prty-fetch add", "prty-runner status (demo-node-1)", "registered",
+            ] {
                 #expect(text.contains(step), "run \(run): missing \(step)\n\(text)")
             }
             #expect(!text.contains("SKIPPED"), "run \(run): a step was skipped\n\(text)")
@@ -95,7 +100,10 @@ struct NodeDemoTests {
             #expect(session["round_2_carried_global_model"]?.boolValue == true)
             let updates = session["updates"]?.arrayValue ?? []
             #expect(updates.count == 6)
-            #expect(Set(updates.compactMap { $0["runner_id"]?.stringValue }) == ["demo-node-1", "demo-node-2", "demo-node-3"])
+            #expect(
+                Set(updates.compactMap { $0["runner_id"]?.stringValue }) == [
+                    "demo-node-1", "demo-node-2", "demo-node-3",
+                ])
             for round in 1...2 {
                 let evaluation = try Self.json(out.appendingPathComponent("fl-round-\(round)-eval.json"))
                 let accuracy = evaluation["accuracy"]?.doubleValue ?? 0
@@ -108,11 +116,13 @@ struct NodeDemoTests {
             let tasks = report["tasks"]?.arrayValue ?? []
             #expect(tasks.count == 9, "\(report.serialized())")  // command, docker, llm, 2 × 3 FL
             #expect(tasks.allSatisfy { $0["ok"]?.boolValue == true }, "\(report.serialized())")
-            let address = try Self.json(out.appendingPathComponent("wallet/balance-before.json"))["address"]?.stringValue
+            let address = try Self.json(out.appendingPathComponent("wallet/balance-before.json"))["address"]?
+                .stringValue
             for node in 1...3 {
                 #expect(text.contains("demo-node-\(node):"))
-                #expect(report["runners"]?["demo-node-\(node)"]?["wallet_address"]?.stringValue?.lowercased()
-                    == address?.lowercased())
+                #expect(
+                    report["runners"]?["demo-node-\(node)"]?["wallet_address"]?.stringValue?.lowercased()
+                        == address?.lowercased())
             }
             for node in 1...3 {
                 let log = try String(contentsOf: out.appendingPathComponent("logs/node-\(node).log"), encoding: .utf8)
@@ -126,12 +136,20 @@ struct NodeDemoTests {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("prty-node-demo-int-\(getpid())")
         defer { try? FileManager.default.removeItem(at: out) }
         let process = Process()
-        // A session of its own, so that the terminal's Ctrl-C (SIGINT to the whole foreground group) can be sent.
+        // A session of its own (setsid --wait returns the script's status), so that the terminal's Ctrl-C — SIGINT
+        // to the whole foreground group — can be sent to it.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = [Self.script.path, out.path]
-        process.environment = ProcessInfo.processInfo.environment.merging(try Self.environment(["DEMO_LLM": "off"])) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.arguments = ["--wait", Self.script.path, out.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(try Self.environment(["DEMO_LLM": "off"])) {
+            $1
+        }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("prty-node-demo-int-\(getpid()).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         // Interrupt once the three nodes are up (during the tasks step).
         let deadline = Date().addingTimeInterval(300)
@@ -144,13 +162,18 @@ struct NodeDemoTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(process.isRunning, "the demo ended before its nodes registered")
-        kill(-process.processIdentifier, SIGINT)
+        let script = try #require(try Self.startedPIDs(out).first { $0.0 == "script" }?.1)
+        let group = getpgid(script)
+        #expect(group == script, "the demo is not in a process group of its own")
+        kill(-group, SIGINT)
         let stopBy = Date().addingTimeInterval(90)
         while process.isRunning && Date() < stopBy { try await Task.sleep(for: .milliseconds(100)) }
         #expect(!process.isRunning, "the demo did not stop within 90 s of Ctrl-C")
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(text.contains("demo: interrupted; everything it started is stopped"), "\(text)")
+        #expect(process.terminationStatus == 130, "\(text)")
         try Self.expectNothingLeft(out)
         for node in 1...3 {
             let log = try String(contentsOf: out.appendingPathComponent("logs/node-\(node).log"), encoding: .utf8)
