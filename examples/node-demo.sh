@@ -13,7 +13,9 @@ set -euo pipefail
 # Ctrl-C into one SIGTERM for the worker; the worker's cleanup stops everything it started, by pid.
 if [ -z "${PRTY_NODE_DEMO_WORKER:-}" ]; then
     self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-    PRTY_NODE_DEMO_WORKER=$$ setsid "$self" "$@" &
+    # env --default-signal: a parent that ran us with TERM ignored (a shell cannot undo that) must not make the
+    # worker deaf to it.
+    PRTY_NODE_DEMO_WORKER=$$ env --default-signal=TERM,INT setsid "$self" "$@" &
     worker=$!
     interrupted=""
     trap 'interrupted=130; kill -TERM "$worker" 2>/dev/null || true' INT

@@ -138,8 +138,9 @@ struct NodeDemoTests {
         let process = Process()
         // A session of its own (setsid --wait returns the script's status), so that the terminal's Ctrl-C — SIGINT
         // to the whole foreground group — can be sent to it.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["--wait", Self.script.path, out.path]
+        // SIGINT as a terminal leaves it: the test process may have it ignored, which a shell cannot undo.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["--default-signal=INT", "/usr/bin/setsid", "--wait", Self.script.path, out.path]
         process.environment = ProcessInfo.processInfo.environment.merging(try Self.environment(["DEMO_LLM": "off"])) {
             $1
         }
@@ -165,6 +166,9 @@ struct NodeDemoTests {
         let script = try #require(try Self.startedPIDs(out).first { $0.0 == "script" }?.1)
         let group = getpgid(script)
         #expect(group == script, "the demo is not in a process group of its own")
+        let signals =
+            (try? String(contentsOfFile: "/proc/\(script)/status", encoding: .utf8))?
+            .split(separator: "\n").filter { $0.hasPrefix("Sig") }.joined(separator: " ") ?? ""
         kill(-group, SIGINT)
         let stopBy = Date().addingTimeInterval(90)
         while process.isRunning && Date() < stopBy { try await Task.sleep(for: .milliseconds(100)) }
@@ -173,7 +177,7 @@ struct NodeDemoTests {
         process.waitUntilExit()
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         #expect(text.contains("demo: interrupted; everything it started is stopped"), "\(text)")
-        #expect(process.terminationStatus == 130, "\(text)")
+        #expect(process.terminationStatus == 130, "\(signals)\n\(text)")
         try Self.expectNothingLeft(out)
         for node in 1...3 {
             let log = try String(contentsOf: out.appendingPathComponent("logs/node-\(node).log"), encoding: .utf8)
