@@ -95,7 +95,7 @@ def run(ctx):
             sizes = [p["rows"] for p in first["participants"]]
             notes = (f"round 1: federated {federated:.4f}, central {central:.4f} "
                      f"({(federated - central) * 100:+.1f} points)")
-            soft = first.get("federated_soft_voting", {}).get("accuracy")
+            soft = (first.get("federated_soft_voting") or {}).get("accuracy")
             if soft is not None:
                 notes += f" (plain soft voting {soft:.4f})"
             if len(per_round) > 1:

@@ -7,8 +7,8 @@
    deliveries (goal ≤ 2 MB);
 3. tunnel overhead: webhook latency p50 through the bore server double vs direct.
 
-The node runs against the coordinator double (Tests/TestSupport/peers/coordinator.py) in a temporary HOME with
-a throw-away wallet; nothing leaves 127.0.0.1.
+The node registers with a stand-in of the server's runner-facing API (in this process) from a temporary HOME;
+nothing leaves 127.0.0.1.
 """
 
 import http.client
@@ -27,8 +27,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ROOT / "Tests" / "TestSupport" / "peers"
-# A fixed, well-known test key (Hardhat's account #0): a throw-away wallet for the bench node.
-TEST_KEY = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 DOORBELL = b'{"type":"bench_ping","payload":{}}'
 
 
@@ -76,6 +74,18 @@ def rss_bytes(pid):
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGESIZE")
 
 
+def private_bytes(pid):
+    """Memory only this process holds (Private_Clean + Private_Dirty of smaps_rollup): RSS less the shared
+    library pages (Foundation, ICU data, libcurl…) that every Swift tool on the machine shares."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].endswith(":") and parts[1].isdigit():
+                fields[parts[0][:-1]] = int(parts[1]) * 1024
+    return fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+
+
 def wait_http(url, timeout=30):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -102,44 +112,102 @@ def post(url, connection=None):
     return response.status, elapsed
 
 
+class Coordinator:
+    """The runner-facing API, just enough to be joined (register 201, heartbeat 200, unregister 200), in this
+    process on 127.0.0.1: the bench measures the node, not a server."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if self.command == "POST" and self.path == "/api/v1/runners":
+                    status, reply = 201, b'{"id":0,"status":"online"}'
+                    try:
+                        Handler.webhooks.append(json.loads(body).get("webhook"))
+                    except ValueError:
+                        pass
+                elif self.path.startswith("/api/v1/runners"):
+                    status, reply = 200, b"{}"
+                else:
+                    status, reply = 404, b'{"error":"not found"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            do_POST = do_GET = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        Handler.webhooks = []
+        self.handler = Handler
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def webhooks(self):
+        return list(self.handler.webhooks)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Node:
-    """The coordinator double and a prty-runner registered with it, in a temporary HOME."""
+    """A prty-runner registered with the coordinator stand-in, in a temporary HOME; its wallet address comes from
+    a stand-in `prty-wallet address` (the bench needs no keystore) and `prty-exec models` reports no models."""
 
     def __init__(self, ctx, extra_env=None):
         self.dir = Path(tempfile.mkdtemp(prefix="prty-bench-node-"))
-        self.coordinator = subprocess.Popen([python(), str(PEERS / "coordinator.py")], stdout=subprocess.PIPE,
-                                            stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        announced = first_line(self.coordinator, 60)
-        self.server = f"http://127.0.0.1:{announced['port']}"
+        self.coordinator = Coordinator()
+        bin_dir = self.dir / "bin"
+        bin_dir.mkdir()
+        (bin_dir / "prty-runner").symlink_to(ctx.bin("prty-runner"))
+        for name, reply in (("prty-wallet", '{"address":"0x00000000000000000000000000000000000000aa"}'),
+                            ("prty-exec", '{"model_capabilities":[]}')):
+            (bin_dir / name).write_text(f"#!/bin/sh\necho '{reply}'\n")
+            (bin_dir / name).chmod(0o755)
         self.port = free_port()
-        env = dict(os.environ, HOME=str(self.dir), RUNNER_SERVER_URL=self.server, RUNNER_WEBHOOK_PORT=str(self.port),
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNNER_", "PRTY_", "PARITY_"))}
+        env.update(HOME=str(self.dir), RUNNER_SERVER_URL=self.coordinator.url, RUNNER_WEBHOOK_PORT=str(self.port),
                    RUNNER_STATE_DIR=str(self.dir / "state"), RUNNER_METRICS_ADDR="", RUNNER_HEARTBEAT_INTERVAL="5s",
-                   RUNNER_DEVICE_ID="b" * 64, PRTY_BIN_DIR=str(ctx.bin_dir), **(extra_env or {}))
-        env.pop("PARITY_CONFIG_PATH", None)
-        subprocess.run([ctx.bin("prty-wallet"), "auth", "--private-key", TEST_KEY], env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, cwd=self.dir)
+                   RUNNER_DEVICE_ID="b" * 64, PRTY_BIN_DIR=str(bin_dir))
+        env.update(extra_env or {})
         self.log = open(self.dir / "runner.log", "wb")
-        self.process = subprocess.Popen([ctx.bin("prty-runner")], env=env, stdout=subprocess.DEVNULL,
+        self.process = subprocess.Popen([str(bin_dir / "prty-runner")], env=env, stdout=subprocess.DEVNULL,
                                         stderr=self.log, cwd=self.dir)
         self.url = f"http://127.0.0.1:{self.port}/webhook"
-        wait_http(self.url)
+        try:
+            wait_http(self.url)
+            self.public = self.registered()
+        except Exception:
+            self.close()
+            raise
 
-    def public_url(self, timeout=30):
-        """The webhook URL the node registered (from its status file)."""
+    def registered(self, timeout=30):
+        """The webhook URL the node registered."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            try:
-                status = json.loads((self.dir / "state" / "status.json").read_text())
-                if status.get("registered") and status.get("webhook"):
-                    return status["webhook"]
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the node did not register within 30 s")
+            if self.coordinator.webhooks:
+                return self.coordinator.webhooks[-1]
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        log = (self.dir / "runner.log").read_text(errors="replace").strip().splitlines()[-3:]
+        raise RuntimeError(f"the node did not register: {' | '.join(log)}")
 
     def close(self):
         stop(self.process)
-        stop(self.coordinator)
+        self.coordinator.close()
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -234,6 +302,7 @@ def run(ctx):
         idle_wait = 10 if ctx.quick else 60
         time.sleep(idle_wait)
         idle = rss_bytes(node.process.pid)
+        idle_private = private_bytes(node.process.pid)
         connection = http.client.HTTPConnection("127.0.0.1", node.port, timeout=10)
         for index in range(1000):
             if index % 100 == 0:  # a fresh connection now and then, as the server's dispatches come
@@ -243,12 +312,15 @@ def run(ctx):
         connection.close()
         time.sleep(1)
         after = rss_bytes(node.process.pid)
+        after_private = private_bytes(node.process.pid)
         rows.append({"benchmark": f"idle node RSS after {idle_wait} s", "prty_s": None, "reference": None,
                      "reference_s": None, "goal": "≤ 20 MB", "met": idle <= 20 << 20,
-                     "notes": f"{idle / 2**20:.1f} MB resident, registered with the coordinator double"})
+                     "notes": f"RSS {idle / 2**20:.1f} MB, of which private {idle_private / 2**20:.1f} MB (the rest: "
+                              "shared Swift/Foundation/ICU/libcurl pages); registered, heartbeating every 5 s"})
         rows.append({"benchmark": "RSS growth after 1,000 deliveries", "prty_s": None, "reference": None,
                      "reference_s": None, "goal": "≤ 2 MB", "met": after - idle <= 2 << 20,
-                     "notes": f"{(after - idle) / 2**20:+.2f} MB ({idle / 2**20:.1f} → {after / 2**20:.1f} MB)"})
+                     "notes": f"{(after - idle) / 2**20:+.2f} MB RSS ({idle / 2**20:.1f} → {after / 2**20:.1f} MB), "
+                              f"private {(after_private - idle_private) / 2**20:+.2f} MB"})
 
         # The webhook under load vs nginx, same wrk, same run.
         nginx = Nginx()
@@ -276,7 +348,7 @@ def run(ctx):
     try:
         control = first_line(bore, 60)["control_port"]
         tunnelled = Node(ctx, {"RUNNER_TUNNEL_ENABLED": "true", "RUNNER_TUNNEL_SERVER_URL": f"127.0.0.1:{control}"})
-        public = tunnelled.public_url()
+        public = tunnelled.public
         count = 50 if ctx.quick else 300
         p50(public, 20)
         p50(tunnelled.url, 20)

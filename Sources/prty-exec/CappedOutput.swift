@@ -40,7 +40,8 @@ struct CappedOutput: Sendable {
         let first = Self.clean(head)
         guard isTruncated else { return first + Self.clean(ordered) }
         let dropped = total - head.count - ordered.count
-        return first + "\n[… \(dropped) bytes of output cut: RUNNER_MAX_OUTPUT_BYTES=\(limit) …]\n" + Self.clean(ordered)
+        return first + "\n[… \(dropped) bytes of output cut: RUNNER_MAX_OUTPUT_BYTES=\(limit) …]\n"
+            + Self.clean(ordered)
     }
 
     /// UTF-8 text without C0/C1 control characters and DEL, except `\n` and `\t`.
@@ -49,7 +50,10 @@ struct CappedOutput: Sendable {
         var scalars = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             let value = scalar.value
-            if value == 0x0A || value == 0x09 { scalars.append(scalar); continue }
+            if value == 0x0A || value == 0x09 {
+                scalars.append(scalar)
+                continue
+            }
             if value < 0x20 || (0x7F...0x9F).contains(value) { continue }
             scalars.append(scalar)
         }

@@ -42,7 +42,8 @@ struct CommandTask {
         let base = FileManager.default.temporaryDirectory.path
         var template = Array("\(base)/prty-command-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw ExecError.protocolError("cannot create a working directory under \(base): \(String(cString: strerror(errno)))")
+            throw ExecError.protocolError(
+                "cannot create a working directory under \(base): \(String(cString: strerror(errno)))")
         }
         let home = String(cString: made)
         defer { try? FileManager.default.removeItem(atPath: home) }
@@ -77,7 +78,8 @@ struct CommandTask {
         var process = Subprocess(
             "prlimit", argv, environment: env, stdout: .capture(limit: 0), stderr: .capture(limit: 0),
             currentDirectory: workdir, timeout: limits.timeout, killGrace: 2)
-        process.executable = FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") ? "/usr/bin/prlimit" : "prlimit"
+        process.executable =
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") ? "/usr/bin/prlimit" : "prlimit"
         process.onOutput = { _, chunk in output.withLock { $0.append(chunk) } }
         let outcome: Subprocess.Result
         var interrupted: Int32? = nil
@@ -96,7 +98,8 @@ struct CommandTask {
                 interrupted = Interruption.signal ?? SIGTERM
                 result.exitCode = -1
                 result.output = output.withLock { $0.text }
-                result.error = "prty-exec was interrupted (\(Subprocess.signalName(interrupted ?? SIGTERM))); "
+                result.error =
+                    "prty-exec was interrupted (\(Subprocess.signalName(interrupted ?? SIGTERM))); "
                     + "the command's process group was stopped"
                 return result
             }
@@ -130,7 +133,9 @@ struct CommandTask {
             }
         }
         if captured.isTruncated {
-            log.warning("output_truncated", "output was \(captured.total) bytes; kept the first and last \(limits.maxOutputBytes / 2)")
+            log.warning(
+                "output_truncated",
+                "output was \(captured.total) bytes; kept the first and last \(limits.maxOutputBytes / 2)")
         }
         return result
     }

@@ -122,7 +122,8 @@ struct ExecTask: Sendable {
             }
             kind = .command(
                 CommandSpec(
-                    argv: argv, workingDir: try Self.string(config, "working_dir", in: "config").flatMap {
+                    argv: argv,
+                    workingDir: try Self.string(config, "working_dir", in: "config").flatMap {
                         $0.isEmpty ? nil : $0
                     }, environment: environment, timeoutSeconds: timeout))
         case "llm":

@@ -12,7 +12,9 @@ struct Pull {
 
     init(_ invocation: Invocation) throws {
         models = invocation.arguments.positionals
-        guard !models.isEmpty else { throw UsageError("pull needs at least one MODEL, e.g. prty-exec pull smollm2:135m") }
+        guard !models.isEmpty else {
+            throw UsageError("pull needs at least one MODEL, e.g. prty-exec pull smollm2:135m")
+        }
         settings = try Settings.load(arguments: invocation.arguments, log: invocation.log)
         log = invocation.log
     }

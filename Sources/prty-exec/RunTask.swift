@@ -6,8 +6,9 @@ struct RunTask {
     static let command = Command(
         "run", summary: "run the Task on stdin (or --task FILE) and print its Result",
         options: [
-            Option("task", short: "t", value: .single("FILE"), help: "read the Task from FILE instead of stdin",
-                   completion: .file)
+            Option(
+                "task", short: "t", value: .single("FILE"), help: "read the Task from FILE instead of stdin",
+                completion: .file)
         ],
         examples: [
             "prty-exec < task.json",
@@ -38,7 +39,8 @@ struct RunTask {
             guard ExecTask.isValidNonce(task.nonce) else {
                 var failed = TaskResult(taskID: task.id)
                 failed.exitCode = -1
-                failed.error = "the task's nonce \(task.nonce.isEmpty ? "is missing" : "\"\(task.nonce.prefix(70))\" is not valid"): "
+                failed.error =
+                    "the task's nonce \(task.nonce.isEmpty ? "is missing" : "\"\(task.nonce.prefix(70))\" is not valid"): "
                     + "expected even-length hex or <integer>-…"
                 Tool.writeStdout(failed.json.serialized() + "\n")
                 return
@@ -62,7 +64,8 @@ struct RunTask {
                     throw ExecError.noSandbox(endpoint: endpoint, detail: detail)
                 }
                 let image = settings.string(.runnerCommandImage)
-                result = await command.inContainer(engine: engine, image: image.isEmpty ? "busybox:latest" : image, task: task)
+                result = await command.inContainer(
+                    engine: engine, image: image.isEmpty ? "busybox:latest" : image, task: task)
             case let other:
                 throw ConfigError(key: "RUNNER_COMMAND_SANDBOX", value: other, expected: "docker or host")
             }

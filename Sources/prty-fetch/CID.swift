@@ -57,13 +57,14 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses the text form: a bare CIDv0 (`Qm…`, 46 characters) or a multibase CIDv1.
     init(_ text: String) throws(CIDError) {
+        let shown = Excerpt.of(text, limit: 100)  // as quoted in errors: a 6,000-character "CID" is elided
         let bytes: [UInt8]
         if text.hasPrefix("Qm") {
             guard text.utf8.count == 46 else {
-                throw .malformed("'\(text)' looks like a CIDv0 but has \(text.utf8.count) characters, not 46")
+                throw .malformed("'\(shown)' looks like a CIDv0 but has \(text.utf8.count) characters, not 46")
             }
             guard let decoded = Base58.decode(Array(text.utf8)) else {
-                throw .malformed("'\(text)' is not base58btc")
+                throw .malformed("'\(shown)' is not base58btc")
             }
             bytes = decoded
         } else {
@@ -74,20 +75,21 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
                     "K": "base36", "f": "base16", "F": "base16",
                 ]
                 if let name = names[first] {
-                    throw .malformed("'\(text)' is not valid \(name) (a bad character or length)")
+                    throw .malformed("'\(shown)' is not valid \(name) (a bad character or length)")
                 }
                 // Other multibase prefixes (base64 m/u, base32hex v/t, …) are CIDs this tool does not read.
                 if "mMuUvVtTcChp97Z".contains(first) {
-                    throw .unsupported("multibase prefix '\(first)' of '\(text)' (supported: Qm… CIDv0, b/z/k/f CIDv1)")
+                    throw .unsupported(
+                        "multibase prefix '\(first)' of '\(shown)' (supported: Qm… CIDv0, b/z/k/f CIDv1)")
                 }
-                throw .malformed("'\(text)' is neither a CIDv0 (Qm…) nor a multibase CIDv1 (b…, z…, k…, f…)")
+                throw .malformed("'\(shown)' is neither a CIDv0 (Qm…) nor a multibase CIDv1 (b…, z…, k…, f…)")
             }
             guard decoded.first != 0x12 else { throw .malformed("a CIDv0 may not carry a multibase prefix") }
             bytes = decoded
         }
         var offset = 0
         self = try CID.read(bytes, at: &offset)
-        guard offset == bytes.count else { throw .malformed("'\(text)' has \(bytes.count - offset) trailing bytes") }
+        guard offset == bytes.count else { throw .malformed("'\(shown)' has \(bytes.count - offset) trailing bytes") }
     }
 
     /// Parses a whole binary CID (as in a dag-pb link).

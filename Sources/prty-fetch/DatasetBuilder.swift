@@ -125,7 +125,8 @@ struct DatasetBuilder {
             }
             guard let found = texts.firstIndex(of: name) else {
                 throw .usage(
-                    "--label-column \(name) is not a column of the CSV header (\(texts.joined(separator: ", ")))")
+                    "--label-column \(Excerpt.of(name)) is not a column of the CSV header "
+                        + "(\(Excerpt.of(texts.joined(separator: ", "), limit: 300)))")
             }
             label = found
             header = true
@@ -406,7 +407,8 @@ struct DatasetBuilder {
                 .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
             // A label that is not UTF-8 would silently become U+FFFD (and merge with other such labels): refused.
             if names.contains(where: { $0.contains("\u{FFFD}") }) {
-                for (row, field) in fields.enumerated() where !missingRows.contains(row) && texts[row].contains("\u{FFFD}") {
+                for (row, field) in fields.enumerated()
+                where !missingRows.contains(row) && texts[row].contains("\u{FFFD}") {
                     let raw = UnsafeBufferPointer(start: csv.bytes + field.start, count: field.end - field.start)
                     if String(validating: raw, as: UTF8.self) == nil {
                         throw .badData(

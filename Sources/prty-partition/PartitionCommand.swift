@@ -34,6 +34,13 @@ struct PartitionCommand {
         let dataset = try DatasetReader.read(try Input.standardInput(what: "a Dataset document"))
         let parsed = clock.now
         let plan = try PartitionPlan(dataset, config: config)
+        if config.totalParts > plan.trainCount {  // accepted (a participant may get nothing), but said once
+            log.warning(
+                "more_parts_than_rows",
+                "\(config.totalParts) parts for \(plan.trainCount) training rows: at least "
+                    + "\(config.totalParts - plan.trainCount) parts are empty, and the partition record lists every "
+                    + "part's size and class counts; use at most \(plan.trainCount) parts")
+        }
         let rows = stats ? [] : plan.rows
         let output: [UInt8]
         let planned: ContinuousClock.Instant

@@ -13,6 +13,7 @@ final class Node: Sendable {
     let wallet: String
     let log: Log
     let events: RunnerEvents
+    let metrics: RunnerMetrics
     let outbox: Outbox
     private let tasks: Mutex<TaskLifecycle>
     private let state: Mutex<State>
@@ -27,6 +28,7 @@ final class Node: Sendable {
         var lastHeartbeat: (at: Double, ok: Bool, detail: String)?
         var registered = false
         var completed = 0
+        var tunnel: Tunnel?
     }
 
     init(
@@ -37,7 +39,12 @@ final class Node: Sendable {
         self.api = ServerAPI(client: client, apiBase: config.apiBase, deviceID: deviceID)
         self.wallet = wallet
         self.log = log
-        self.events = events
+        let metrics = RunnerMetrics()
+        self.metrics = metrics
+        self.events = RunnerEvents { event in
+            metrics.observe(event)
+            events.observe(event)
+        }
         try DurableFile.makeDirectory(config.stateDir)
         self.outbox = try Outbox(stateDir: config.stateDir)
         self.tasks = Mutex(TaskLifecycle(finished: Self.loadFinished(config.stateDir)))
@@ -60,14 +67,30 @@ final class Node: Sendable {
             offer: { [self] id in offered(id) })
         let server: HTTPServer
         do {
-            server = try HTTPServer(host: config.webhookHost, port: config.webhookPort) { handler.handle($0) }
+            server = try HTTPServer(host: config.webhookHost, port: config.webhookPort) { [metrics] request in
+                let response = handler.handle(request)
+                metrics.webhookAnswered(status: response.status, request: request.body, response: response.body)
+                return response
+            }
         } catch {
             throw ConfigError(
                 "the webhook \(error) (RUNNER_WEBHOOK_PORT=\(config.webhookPort)); is another node running?")
         }
         server.start()
         defer { server.stop() }
-        let webhook = WebhookAddress.url(override: config.webhookURLOverride, port: server.port)
+        var webhook = WebhookAddress.url(override: config.webhookURLOverride, port: server.port)
+        if config.webhookURLOverride == nil {  // the tunnel (docs/tunnel.md): up before registering, or an error
+            let tunnel = try await Tunnel.start(
+                config.tunnel, webhookPort: server.port, log: log,
+                onURLChange: { [self] url in Task { await setWebhookURL(url) } },
+                onStateChange: { [self] _ in writeStatus() })
+            state.withLock { $0.tunnel = tunnel }
+            metrics.watch(tunnel)
+            webhook = tunnel.publicURL
+        }
+        let metricsServer = config.metricsAddress.flatMap { MetricsServer.start($0, metrics: metrics, log: log) }
+        defer { metricsServer?.stop() }
+        metrics.watchOutbox(config.stateDir + "/outbox")
         state.withLock { $0.webhookURL = webhook }
         log.info(
             "listening", "webhook listening on \(config.webhookHost):\(server.port), registered as \(webhook)",
@@ -88,6 +111,7 @@ final class Node: Sendable {
             group.cancelAll()
         }
         await shutdown()
+        await state.withLock { $0.tunnel }?.stop()
     }
 
     /// The tunnel (or an operator) changed the public URL: register it.
@@ -250,7 +274,10 @@ final class Node: Sendable {
                 id: id, type: type, outcome: failed ? "failed" : "succeeded", seconds: seconds, stages: output.stages))
         log.info(
             "task_finished", "task \(id) (\(type)) \(failed ? "failed" : "succeeded") in \(Self.format(seconds))",
-            ["task_id": .string(id), "type": .string(type), "seconds": .double(seconds), "failed": .bool(failed)])
+            [
+                "task_id": .string(id), "type": .string(type), "seconds": .double(seconds), "failed": .bool(failed),
+                "stages": .object(Dictionary(output.stages.map { ($0.0, JSON.double($0.1)) }) { $1 }),
+            ])
         await deliverOutbox()
         // Off the Result's path: until this is written, the pending outbox entry marks the task done, and once
         // the server has the Result it refuses a second start (409).
@@ -384,6 +411,7 @@ final class Node: Sendable {
                 ]
             }
             if let outboxDepth { fields["outbox_depth"] = .int(outboxDepth) }
+            if let tunnel = state.tunnel { fields["tunnel"] = tunnel.status.json }
             return .object(fields)
         }
         let path = config.stateDir + "/status.json"

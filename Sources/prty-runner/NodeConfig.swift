@@ -23,6 +23,9 @@ struct NodeConfig: Sendable {
     var childEnvironment: [String: String]
     /// Added to prty-exec's environment only.
     var execSecrets: [String: String]
+    /// How the server reaches the webhook (docs/tunnel.md) and where /metrics listens (nil: off).
+    var tunnel = TunnelPlan(mode: .local(host: "127.0.0.1"))
+    var metricsAddress: (host: String, port: Int)? = nil
 
     static func load(_ settings: Settings) throws -> NodeConfig {
         let origin = try settings.url(.runnerServerURL, flag: "server-url").absoluteString
@@ -40,7 +43,7 @@ struct NodeConfig: Sendable {
         if let webhookURL, !(webhookURL.hasPrefix("http://") || webhookURL.hasPrefix("https://")) {
             throw UsageError("--webhook-url expects an http:// or https:// URL, got '\(webhookURL)'")
         }
-        return NodeConfig(
+        var config = NodeConfig(
             serverOrigin: origin, apiBase: Self.apiBase(origin: origin), webhookHost: host, webhookPort: port,
             webhookSecret: settings.string(.runnerWebhookSecret), webhookURLOverride: webhookURL,
             heartbeatInterval: interval > 0 ? interval : 30,
@@ -52,6 +55,10 @@ struct NodeConfig: Sendable {
             binDir: Self.binDir(settings.path(.prtyBinDir)),
             configPath: settings.filePath.map(absolute),
             childEnvironment: Self.childEnvironment(settings), execSecrets: Self.execSecrets(settings))
+        config.tunnel = try TunnelPlan.resolve(settings, webhookPort: port)
+        config.webhookHost = config.tunnel.listenHost(host)
+        config.metricsAddress = try MetricsEndpoint.address(settings)
+        return config
     }
 
     /// `http://host:8080`, `http://host:8080/`, `…/api`, `…/api/` and `…/api/v1` all become `http://host:8080/api/v1`.

@@ -5,7 +5,7 @@ import Shared
 @main
 enum Runner {
     static let node = Command(
-        "runner", summary: "start the node: listen, register, heartbeat, run the tasks the server sends (default)",
+        "runner", summary: "start the node: listen, register, heartbeat, run the tasks the server sends",
         options: [
             Option("server-url", value: .single("URL"), help: "the server's origin; env RUNNER_SERVER_URL"),
             Option("port", value: .single("N"), help: "webhook port (0 = any free port); env RUNNER_WEBHOOK_PORT"),
@@ -36,7 +36,7 @@ enum Runner {
 
     static func main() async {
         let words = Array(CommandLine.arguments.dropFirst())
-        if !words.contains("--help") && !words.contains("-h") { WalletHandOff.execIfWalletCommand(words) }
+        WalletHandOff.execIfWalletCommand(words)  // `auth --help` is prty-wallet's help too
         await Tool.run(command) { invocation in
             switch invocation.subcommand.first {
             case "run": try await LocalRun.run(invocation)

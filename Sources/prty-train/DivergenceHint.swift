@@ -28,7 +28,9 @@ struct DivergenceError: ExitStatusError {
             largest = abs(value)
             column = dataset.width > 0 ? index % dataset.width : 0
         }
-        let name = dataset.featureNames.flatMap { column < $0.count ? " ('\(Excerpt.of($0[column], limit: 40))')" : nil }
+        let name = dataset.featureNames.flatMap {
+            column < $0.count ? " ('\(Excerpt.of($0[column], limit: 40))')" : nil
+        }
         seen.append("features up to \(NumberFormat.shortest(largest)) in magnitude (column \(column)\(name ?? ""))")
         if largest > largeMagnitude {
             suggestions.append("scale the features (e.g. to [0, 1] or to z-scores) before training")
@@ -50,8 +52,9 @@ struct DivergenceError: ExitStatusError {
                 "global_model weights up to \(NumberFormat.shortest(biggest)) (L2 norm "
                     + "\(NumberFormat.shortest(norm.squareRoot())))")
             if biggest > largeMagnitude || !norm.isFinite {
-                suggestions.append("the global model itself looks diverged: start from the initialisation (drop "
-                    + "global_model) or use an earlier round's model")
+                suggestions.append(
+                    "the global model itself looks diverged: start from the initialisation (drop "
+                        + "global_model) or use an earlier round's model")
             }
         }
         seen.append("learning rate \(NumberFormat.shortest(learningRate))")
@@ -61,7 +64,6 @@ struct DivergenceError: ExitStatusError {
         }
         return DivergenceError(
             epoch: epoch, batch: batch, seen: seen,
-            suggestion: suggestions.joined(separator: "; ").prefix(1).uppercased()
-                + suggestions.joined(separator: "; ").dropFirst() + ".")
+            suggestion: "Try: " + suggestions.joined(separator: "; ") + ".")
     }
 }

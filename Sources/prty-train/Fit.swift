@@ -83,7 +83,11 @@ struct Fit {
         let bytes = try Input.standardInput(what: "a dataset")
         let dataset = try DatasetReader.read(bytes)
         let update: ModelUpdate
-        do { update = try fit(dataset) } catch { throw DivergenceError.explain(error, dataset: dataset, config: config) }
+        do {
+            update = try fit(dataset)
+        } catch {
+            throw DivergenceError.explain(error, dataset: dataset, config: config)  // says what was seen
+        }
         try FiniteCheck.members(update.members, document: "the model update")
         Tool.writeStdout(update.bytes)
     }
@@ -347,7 +351,17 @@ struct Fit {
         // Training runs on standardised features (NeuralNetwork+Standardisation): `start` is in original units
         // (what the delta is taken from), `local` the same network for standardised inputs. Without a global
         // model the seed's initialisation is drawn for standardised inputs, so it suits any feature scale.
-        let scaling = Standardisation.network(training.features, rows: training.count, width: dataset.width)
+        func targets(_ data: Dataset) throws -> NeuralNetwork.Targets {
+            task == .classification
+                ? .classes(try ClassIndex.indices(of: data.labels, classes: dataset.classes, what: "the dataset's"))
+                : .values(data.labels)
+        }
+        let trainingTargets = try targets(training)
+        var classIndex: [Int]? = nil
+        if case .classes(let indices) = trainingTargets { classIndex = indices }
+        let scaling = Standardisation.network(
+            training.features, rows: training.count, width: dataset.width, classIndex: classIndex,
+            classCounts: task == .classification ? Standardisation.sessionClassCounts(dataset) : nil)
         let start: NeuralNetwork
         var local: NeuralNetwork
         if let global = config.globalModel {
@@ -363,12 +377,6 @@ struct Fit {
             local = NeuralNetwork.initial(shape, seed: config.seed)
             start = local.unstandardised(scaling)
         }
-        func targets(_ data: Dataset) throws -> NeuralNetwork.Targets {
-            task == .classification
-                ? .classes(try ClassIndex.indices(of: data.labels, classes: dataset.classes, what: "the dataset's"))
-                : .values(data.labels)
-        }
-        let trainingTargets = try targets(training)
         let optimizer = settings.optimizer
         log.info(
             "training",
@@ -408,6 +416,10 @@ struct Fit {
                     + "features")
         }
         try checkEpochSamples(settings, rows: training.count)
+        let start =
+            try config.globalModel.map { global throws(TrainError) in
+                try LinearRegression(weights: global.weights, inputs: dataset.width, source: "global_model")
+            } ?? LinearRegression.initial(inputs: dataset.width)
         // Linear regression needs numeric targets: class names are refused; integer labels (inferred as
         // classification) are trained on as numbers, with a warning (docs/formats.md).
         if let names = dataset.labelNames {
@@ -422,10 +434,6 @@ struct Fit {
                 "the dataset is marked classification (integer labels); linear_regression treats the labels as "
                     + "numbers (give prty-fetch --regression to mark them so)")
         }
-        let start =
-            try config.globalModel.map { global throws(TrainError) in
-                try LinearRegression(weights: global.weights, inputs: dataset.width, source: "global_model")
-            } ?? LinearRegression.initial(inputs: dataset.width)
         let optimizer = settings.optimizer
         log.info(
             "training",

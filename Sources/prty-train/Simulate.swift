@@ -109,7 +109,15 @@ struct Simulate {
         do { plan = try PartitionPlan(dataset, config: partition) } catch { throw TrainError.data(error.description) }
         let test = dataset.picking(plan.test)
         let partRows = (0..<participants).map { plan.part($0) }
-        let parts = partRows.map { dataset.picking($0) }
+        // Each part carries its partition object, as prty-partition writes it (every part's class counts).
+        let partitionObject = plan.partitionObject().objectValue ?? [:]
+        let parts = partRows.enumerated().map { index, rows in
+            var part = dataset.picking(rows)
+            var object = partitionObject
+            object["part_index"] = .int(index)
+            part.partition = .object(object)
+            return part
+        }
         let pooled = dataset.picking(partRows.flatMap { $0 })  // exactly the participants' rows, together
         let quiet = Log(tool: log.tool, format: log.format, minimum: .warning)
         let modelType = try TrainConfig(task, caps: caps).modelType
@@ -146,9 +154,10 @@ struct Simulate {
             let document = try ModelDocument(aggregate, source: "aggregate", role: .input)
             let federated = try Evaluate.evaluate(document, on: test, source: "aggregate")
             // Forests: plain soft voting of the same trees too, to show what the prior correction adds.
-            let soft: JSON? =
-                modelType == .randomForest
-                ? try Evaluate.evaluate(document, on: test, source: "aggregate", voting: .soft) : nil
+            var soft: JSON?
+            if modelType == .randomForest {
+                soft = try Evaluate.evaluate(document, on: test, source: "aggregate", voting: .soft)
+            }
             global = aggregate
 
             let centralConfig = try roundConfig(roundID, globalModel: central)

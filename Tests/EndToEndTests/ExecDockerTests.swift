@@ -8,14 +8,18 @@ import Testing
 /// hashes recomputed as the server does, and no container left behind.
 @Suite(.serialized)
 struct ExecDockerTests {
-    static func task(_ command: [String], resources: [String: JSON]? = nil, image: String = "local/busybox:1",
-                     nonce: String = "0a1b2c3d") -> JSON {
+    static func task(
+        _ command: [String], resources: [String: JSON]? = nil, image: String = "local/busybox:1",
+        nonce: String = "0a1b2c3d"
+    ) -> JSON {
         var config: [String: JSON] = ["image_name": .string(image)]
         if let resources { config["resources"] = .object(resources) }
         return [
             "id": "6f1c2d3e-0000-4000-8000-00000000000a", "type": "docker", "nonce": .string(nonce),
             "config": .object(config),
-            "environment": ["type": "docker", "config": ["workdir": "/", "env": ["GREETING=hi"], "command": .strings(command)]],
+            "environment": [
+                "type": "docker", "config": ["workdir": "/", "env": ["GREETING=hi"], "command": .strings(command)],
+            ],
         ]
     }
 
@@ -24,7 +28,9 @@ struct ExecDockerTests {
         -> (ToolResult, JSON)
     {
         let docker = try DockerDaemon.shared()
-        var env = ["DOCKER_HOST": docker.host, "RUNNER_COMMAND_IMAGE": docker.busybox, "PARITY_CONFIG_PATH": "/dev/null"]
+        var env = [
+            "DOCKER_HOST": docker.host, "RUNNER_COMMAND_IMAGE": docker.busybox, "PARITY_CONFIG_PATH": "/dev/null",
+        ]
         for (key, value) in environment { env[key] = value }
         let run = try runTool("prty-exec", [], stdin: Data(task.serialized().utf8), environment: env, timeout: timeout)
         let result = (try? JSONParser.parse(run.stdoutText)) ?? .null
@@ -142,6 +148,33 @@ struct ExecDockerTests {
         try Self.noContainersLeft()
     }
 
+    @Test func imageIsLoadedFromItsURLWhenNotLocal() throws {
+        let docker = try DockerDaemon.shared()
+        // A tarball of the busybox image under a name the engine does not have (tag, save, untag).
+        DockerDaemon.curl(
+            docker.socket, ["-X", "POST", "http://localhost/v1.41/images/local/busybox:1/tag?repo=local/fromurl&tag=1"])
+        let tar = docker.directory + "/fromurl.tar"
+        let saved = DockerDaemon.curl(docker.socket, ["-o", tar, "http://localhost/v1.41/images/local/fromurl:1/get"])
+        #expect(saved.status == 0, "\(saved.output)")
+        DockerDaemon.curl(docker.socket, ["-X", "DELETE", "http://localhost/v1.41/images/local/fromurl:1"])
+        let tarball = try Data(contentsOf: URL(fileURLWithPath: tar))
+        let server = try LocalHTTPServer { _ in .bytes(tarball, headers: ["Content-Type": "application/x-tar"]) }
+        defer { server.stop() }
+        var task = Self.task(["echo", "loaded"], image: "local/fromurl:1")
+        if case .object(var members) = task, case .object(var config)? = members["config"] {
+            config["docker_image_url"] = .string(server.url("/image.tar"))
+            members["config"] = .object(config)
+            task = .object(members)
+        }
+        let (run, result) = try Self.exec(task)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(result["exit_code"]?.intValue == 0, "\(result)")
+        #expect(result["output"]?.stringValue == "NONCE: 0a1b2c3d\nloaded")
+        let imageID = try docker.get("/images/local/fromurl:1/json")["Id"]?.stringValue ?? ""
+        #expect(result["image_hash_verified"]?.stringValue == String(imageID.dropFirst("sha256:".count)))
+        try Self.noContainersLeft()
+    }
+
     @Test func invalidNonceIsAFailedResult() throws {
         let (run, result) = try Self.exec(Self.task(["true"], nonce: "not-hex!"))
         #expect(run.status == 0)
@@ -156,7 +189,9 @@ struct ExecDockerTests {
         env["DOCKER_HOST"] = docker.host
         env["PARITY_CONFIG_PATH"] = "/dev/null"
         process.environment = env
-        let input = Pipe(), output = Pipe(), errors = Pipe()
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -188,7 +223,9 @@ struct ExecDockerTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(result["output"]?.stringValue?.contains("uid=0") == true, "\(result)")  // root in a container
         #expect(result["exit_code"]?.intValue == 0)
-        let envTask: JSON = ["id": "c-2", "type": "command", "config": ["command": "sh -c env", "environment": ["FOO": "bar"]]]
+        let envTask: JSON = [
+            "id": "c-2", "type": "command", "config": ["command": "sh -c env", "environment": ["FOO": "bar"]],
+        ]
         let (_, envResult) = try Self.exec(envTask, ["PRTY_TEST_SECRET": "s3cret"])
         let output = envResult["output"]?.stringValue ?? ""
         #expect(output.contains("FOO=bar"))
@@ -224,7 +261,8 @@ struct ExecDockerTests {
             (#"{"type":"llm","config":{"model":"m"}}"#, 64, "config.prompt"),
             (#"{"type":"docker","config":{"image_name":"x","resources":{"memory":"lots"}}}"#, 64, "resources.memory"),
         ] {
-            let run = try runTool("prty-exec", [], stdin: Data(text.utf8), environment: ["PARITY_CONFIG_PATH": "/dev/null"])
+            let run = try runTool(
+                "prty-exec", [], stdin: Data(text.utf8), environment: ["PARITY_CONFIG_PATH": "/dev/null"])
             #expect(run.status == status, "\(text): \(run.stderr)")
             #expect(run.lastErrorLine.contains(message), "\(text): \(run.lastErrorLine)")
             #expect(run.stdout.isEmpty)

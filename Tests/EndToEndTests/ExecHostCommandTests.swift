@@ -17,9 +17,11 @@ struct ExecHostCommandTests {
 
     /// A script in a fresh directory that the unprivileged task user can read.
     static func script(_ text: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prty-script-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "prty-script-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755])
         let file = directory.appendingPathComponent("task.sh")
         try Data(text.utf8).write(to: file)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
@@ -42,7 +44,9 @@ struct ExecHostCommandTests {
     }
 
     @Test func freshWorkingDirectoryAsAnUnprivilegedUser() throws {
-        let pwd = try Self.run(["command": "pwd"]).1["output"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let pwd =
+            try Self.run(["command": "pwd"]).1["output"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines)
+            ?? ""
         #expect(pwd.contains("/prty-command-"), "\(pwd)")
         #expect(!FileManager.default.fileExists(atPath: pwd), "the working directory is removed afterwards")
         let id = try Self.run(["command": "id -u"]).1["output"]?.stringValue ?? ""

@@ -13,7 +13,8 @@ struct ExecLLMTests {
         let task: JSON = ["id": "llm-1", "type": "llm", "config": .object(config)]
         var env = ["PARITY_CONFIG_PATH": "/dev/null"]
         for (key, value) in environment { env[key] = value }
-        let run = try runTool("prty-exec", arguments, stdin: Data(task.serialized().utf8), environment: env, timeout: 120)
+        let run = try runTool(
+            "prty-exec", arguments, stdin: Data(task.serialized().utf8), environment: env, timeout: 120)
         return (run, (try? JSONParser.parse(run.stdoutText)) ?? .null)
     }
 
@@ -23,7 +24,8 @@ struct ExecLLMTests {
     }
 
     static let short: [String: JSON] = [
-        "model": "smollm2:135m", "prompt": "Name a colour.", "options": ["num_predict": 6, "temperature": 0, "seed": 1],
+        "model": "smollm2:135m", "prompt": "Name a colour.",
+        "options": ["num_predict": 6, "temperature": 0, "seed": 1],
     ]
 
     @Test(arguments: ["ollama", "openai"])
@@ -110,7 +112,9 @@ struct ExecLLMTests {
 
     @Test(arguments: ["ollama", "openai"])
     func modelsListsExactTags(backend: String) throws {
-        let env = (backend == "ollama" ? try Self.ollama() : try Self.openai()).merging(["PARITY_CONFIG_PATH": "/dev/null"]) { $1 }
+        let env = (backend == "ollama" ? try Self.ollama() : try Self.openai()).merging([
+            "PARITY_CONFIG_PATH": "/dev/null"
+        ]) { $1 }
         let run = try runTool("prty-exec", ["models"], environment: env)
         #expect(run.status == 0, "\(run.stderr)")
         let document = try JSONParser.parse(run.stdoutText)

@@ -244,7 +244,8 @@ struct RunnerEndToEndTests {
         #expect(node.stop(signal: SIGTERM) == 0, "\(node.log)")
         #expect(Date().timeIntervalSince(started) < 15)
         let state = try await server.state()
-        #expect(state["results"]?[id] == nil, "\(node.log)")  // cancelled: the server offers it again, nothing half-done is posted
+        // cancelled: nothing half-done is posted (the server offers the task again)
+        #expect(state["results"]?[id] == nil, "\(node.log)")
         #expect(state["counts"]?["unregisters"]?.intValue == 1)
 
         let second = try RunnerNode(server: server.origin, extraEnvironment: ["RUNNER_SHUTDOWN_GRACE": "60s"])
@@ -300,19 +301,65 @@ struct RunnerEndToEndTests {
         node.stop()
     }
 
+    @Test func llmPromptIsCompletedOnceDespiteTheDuplicateDelivery() async throws {
+        let llm = try LLMPeer.shared()
+        let server = try CoordinatorDouble()
+        defer { server.stop() }
+        let node = try RunnerNode(server: server.origin, extraEnvironment: ["RUNNER_OLLAMA_URL": llm.ollama])
+        defer { node.remove() }
+        _ = try await node.waitUntilRegistered()
+        let capabilities = try await server.state()["runners"]?[node.deviceID]?["model_capabilities"]?.arrayValue ?? []
+        #expect(capabilities.contains { $0["model_name"]?.stringValue == llm.model }, "\(capabilities)")
+        for model in [llm.model, "nocount"] {
+            let prompt = try await server.post(
+                "/api/v1/llm/prompts", ["prompt": "Say hello in one word.", "model_name": .string(model)])
+            let id = try #require(prompt["id"]?.stringValue)
+            let state = try await server.waitFor("the completion", timeout: 180) {
+                $0["llm"]?[id]?["status"]?.stringValue == "completed"
+            }
+            let body = state["llm"]?[id]?["bodies"]?.arrayValue?.first
+            #expect(state["llm"]?[id]?["completions"]?.intValue == 1)
+            #expect((body?["prompt_tokens"]?.intValue ?? 0) >= 1)  // nocount: the server refuses a zero
+            #expect((body?["response_tokens"]?.intValue ?? 0) >= 1)
+            let response = body?["response"]?.stringValue ?? ""
+            #expect(!response.isEmpty)
+            try await server.waitFor("the task completed too") { $0["tasks"]?[id]?.stringValue == "completed" }
+        }
+        let state = try await server.state()
+        #expect(state["counts"]?["starts"]?.intValue == 2)  // each prompt delivered twice, started once
+        #expect(state["counts"]?["webhooks"]?.intValue == 2)
+        #expect(state["counts"]?["llm_forwards_ok"]?.intValue == 2, "the duplicate is answered 200 (skipped)")
+        node.stop()
+    }
+
+    @Test func llmFailurePostsAResultAndTriesFail() async throws {
+        let llm = try LLMPeer.shared()
+        let server = try CoordinatorDouble()
+        defer { server.stop() }
+        let node = try RunnerNode(server: server.origin, extraEnvironment: ["RUNNER_OLLAMA_URL": llm.ollama])
+        defer { node.remove() }
+        _ = try await node.waitUntilRegistered()
+        let prompt = try await server.post("/api/v1/llm/prompts", ["prompt": "anything", "model_name": "empty"])
+        let id = try #require(prompt["id"]?.stringValue)
+        let state = try await server.waitFor("a failure result", timeout: 120) { $0["results"]?[id]?.intValue == 1 }
+        let result = try await server.get("/api/v1/tasks/\(id)/result")
+        #expect((result["exit_code"]?.intValue ?? 0) != 0)
+        let error = result["error"]?.stringValue ?? ""
+        #expect(!error.isEmpty)
+        try await server.waitFor("the /fail attempt") { ($0["counts"]?["llm_fails"]?.intValue ?? 0) == 1 }
+        #expect(state["llm"]?[id]?["completions"]?.intValue == 0)
+        node.stop()
+    }
+
     @Test func missingWalletKeyExits78() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "prty-nowallet-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let bin = directory.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        let wallet = bin.appendingPathComponent("prty-wallet")
-        try "#!/bin/sh\necho 'prty-wallet: no key' >&2\nexit 78\n".write(to: wallet, atomically: true, encoding: .utf8)
-        chmod(wallet.path, 0o755)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let result = try runTool(
             "prty-runner", [],
             environment: [
-                "PRTY_BIN_DIR": bin.path, "HOME": directory.path, "RUNNER_DEVICE_ID": "test-node",
+                "PRTY_BIN_DIR": Paths.binaries.path, "HOME": directory.path, "RUNNER_DEVICE_ID": "test-node",
                 "RUNNER_STATE_DIR": directory.appendingPathComponent("state").path,
             ], timeout: 60)
         #expect(result.status == 78)

@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_exec
 
 /// The declaration that drives parsing, help and completions names the tool and shows an example.

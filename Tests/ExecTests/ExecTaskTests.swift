@@ -1,5 +1,6 @@
 import Shared
 import Testing
+
 @testable import prty_exec
 
 /// Task decoding: tolerant of what the server sends, strict about what cannot run.
@@ -11,7 +12,10 @@ struct ExecTaskTests {
             #"{"id":"a","type":"docker","nonce":"ab","config":{"image_name":"busybox","docker_image_url":"","file_url":null,"#
                 + #""resources":{"memory":"32m","cpu_shares":512,"timeout":"30s"}},"environment":{"type":"docker","config":null},"#
                 + #""reward":1.5,"created_at":"2025-01-01T00:00:00.123456789Z","completed_at":null}"#)
-        guard case .docker(let docker) = task.kind else { Issue.record("not docker"); return }
+        guard case .docker(let docker) = task.kind else {
+            Issue.record("not docker")
+            return
+        }
         #expect(docker.image == "busybox")
         #expect(docker.imageURL == nil)
         #expect(docker.workdir == "/")
@@ -21,16 +25,24 @@ struct ExecTaskTests {
 
     @Test func commandIsSplitLikeGoStringsFields() throws {
         #expect(ExecTask.fields("  echo\ta  b\n c ") == ["echo", "a", "b", "c"])
-        let task = try Self.parse(#"{"type":"command","config":{"command":"ls -l /","environment":{"N":1,"B":true},"timeout_seconds":0}}"#)
-        guard case .command(let spec) = task.kind else { Issue.record("not command"); return }
+        let task = try Self.parse(
+            #"{"type":"command","config":{"command":"ls -l /","environment":{"N":1,"B":true},"timeout_seconds":0}}"#)
+        guard case .command(let spec) = task.kind else {
+            Issue.record("not command")
+            return
+        }
         #expect(spec.argv == ["ls", "-l", "/"])
         #expect(spec.environment == ["N": "1", "B": "true"])
         #expect(spec.timeoutSeconds == nil)
     }
 
     @Test func llmDefaultsAndPassThrough() throws {
-        let task = try Self.parse(#"{"type":"llm","config":{"model":"","prompt":"hi","options":{"num_predict":4},"keep_alive":"5m"}}"#)
-        guard case .llm(let llm) = task.kind else { Issue.record("not llm"); return }
+        let task = try Self.parse(
+            #"{"type":"llm","config":{"model":"","prompt":"hi","options":{"num_predict":4},"keep_alive":"5m"}}"#)
+        guard case .llm(let llm) = task.kind else {
+            Issue.record("not llm")
+            return
+        }
         #expect(llm.model == "llama2")
         let (path, body) = Ollama.body(llm)
         #expect(path == "/api/generate")
@@ -95,7 +107,8 @@ struct ExecPiecesTests {
         let body = Container.createBody(
             .init(image: "img", command: ["sh"], env: ["A=1"], workdir: "/", limits: Self.node))
         let host = body["HostConfig"]
-        #expect(host?["SecurityOpt"] == ["no-new-privileges"], "a seccomp= entry would replace Docker's default profile")
+        #expect(
+            host?["SecurityOpt"] == ["no-new-privileges"], "a seccomp= entry would replace Docker's default profile")
         #expect(host?["CapDrop"] == ["ALL"])
         #expect(host?["ReadonlyRootfs"] == true)
         #expect(host?["NetworkMode"] == "none")
@@ -121,7 +134,8 @@ struct ExecPiecesTests {
     }
 
     @Test func demultiplexesFramesAcrossChunks() {
-        let frames: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 3] + Array("out".utf8) + [2, 0, 0, 0, 0, 0, 0, 4] + Array("err\n".utf8)
+        let frames: [UInt8] =
+            [1, 0, 0, 0, 0, 0, 0, 3] + Array("out".utf8) + [2, 0, 0, 0, 0, 0, 0, 4] + Array("err\n".utf8)
         for split in 0...frames.count {
             var demux = LogDemultiplexer()
             var text: [UInt8] = []
@@ -163,6 +177,8 @@ struct ExecPiecesTests {
             #"{"cpu_stats":{"cpu_usage":{"total_usage":2500000000}},"memory_stats":{"usage":100,"max_usage":300},"#
                 + #""networks":{"eth0":{"rx_bytes":10,"tx_bytes":5}},"blkio_stats":{"io_service_bytes_recursive":["#
                 + #"{"op":"Read","value":7},{"op":"Write","value":3},{"op":"Total","value":10}]}}"#)
-        #expect(Container.metrics(sample) == .init(cpuNanoseconds: 2_500_000_000, peakMemoryBytes: 300, networkBytes: 15, blockBytes: 10))
+        #expect(
+            Container.metrics(sample)
+                == .init(cpuNanoseconds: 2_500_000_000, peakMemoryBytes: 300, networkBytes: 15, blockBytes: 10))
     }
 }

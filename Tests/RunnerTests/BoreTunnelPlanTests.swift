@@ -12,8 +12,8 @@ struct BoreTunnelPlanTests {
 
     @Test func defaultsAreLocalOnEveryInterface() throws {
         let plan = try plan([:])
-        #expect(plan.mode == .local(host: "localhost"))
-        #expect(plan.fixedURL(port: 8081) == "http://localhost:8081/webhook")
+        #expect(plan.mode == .local(host: "127.0.0.1"))
+        #expect(plan.fixedURL(port: 8081) == "http://127.0.0.1:8081/webhook")
         #expect(plan.listenHost("0.0.0.0") == "0.0.0.0" && plan.listenHost("10.0.0.2") == "10.0.0.2")
         #expect(
             try self.plan(["RUNNER_PUBLIC_HOST": "203.0.113.7"]).fixedURL(port: 9) == "http://203.0.113.7:9/webhook")

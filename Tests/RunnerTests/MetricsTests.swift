@@ -297,6 +297,24 @@ struct MetricsExpositionTests {
         #expect(parsed.value("prty_runner_tasks_received_total", ["type": "llm"]) == 1)
     }
 
+    @Test func registrationsAreToldApartByWhatChanged() throws {
+        let metrics = RunnerMetrics()
+        #expect(metrics.registrationReason(webhook: "http://bore.pub:1/webhook") == "start")
+        #expect(metrics.registrationReason(webhook: "http://bore.pub:1/webhook") == "runner_not_found")
+        #expect(metrics.registrationReason(webhook: "http://bore.pub:2/webhook") == "url_change")
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("prty-outbox-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        metrics.watchOutbox(directory.path)
+        #expect(try Exposition(metrics.render()).value("prty_runner_outbox_oldest_entry_age_seconds") == 0)
+        let entry = directory.appendingPathComponent("t1.result.json").path
+        #expect(FileManager.default.createFile(atPath: entry, contents: Data("{}".utf8)))
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-90)], ofItemAtPath: entry)
+        let age = try #require(try Exposition(metrics.render()).value("prty_runner_outbox_oldest_entry_age_seconds"))
+        #expect(age >= 89 && age < 200)
+    }
+
     @Test func theEndpointAnswersGETMetricsOnly() {
         let metrics = RunnerMetrics()
         let ok = MetricsEndpoint.answer(method: "GET", path: "/metrics?x=1", metrics: metrics)

@@ -50,11 +50,21 @@ struct HardeningTests {
 
     @Test func numberFlagsNameASensibleRange() throws {
         let huge = try run(["fit", "--model", "99999999999999999999"])
-        #expect(usage { try huge.int("model") } == "--model expects an integer (this one is too large), got '99999999999999999999'")
-        #expect(usage { try run(["fit", "--model", "0"]).int("model", in: 1...Int.max) } == "--model expects an integer ≥ 1, got '0'")
-        #expect(usage { try run(["fit", "--model", "NaN"]).double("model", in: 0...1, upperOpen: true) } == "--model expects a number in [0, 1), got 'NaN'")
-        #expect(usage { try run(["fit", "--model", "1"]).double("model", in: 0...1, upperOpen: true) } == "--model expects a number in [0, 1), got '1'")
-        #expect(usage { try run(["fit", "--model", "inf"]).double("model") } == "--model expects a finite number, got 'inf'")
+        #expect(
+            usage { try huge.int("model") }
+                == "--model expects an integer (this one is too large), got '99999999999999999999'")
+        #expect(
+            usage { try run(["fit", "--model", "0"]).int("model", in: 1...Int.max) }
+                == "--model expects an integer ≥ 1, got '0'")
+        #expect(
+            usage { try run(["fit", "--model", "NaN"]).double("model", in: 0...1, upperOpen: true) }
+                == "--model expects a number in [0, 1), got 'NaN'")
+        #expect(
+            usage { try run(["fit", "--model", "1"]).double("model", in: 0...1, upperOpen: true) }
+                == "--model expects a number in [0, 1), got '1'")
+        #expect(
+            usage { try run(["fit", "--model", "inf"]).double("model") } == "--model expects a finite number, got 'inf'"
+        )
         #expect(try run(["fit", "--model", "0.5"]).double("model", in: 0...1, upperOpen: true) == 0.5)
     }
 

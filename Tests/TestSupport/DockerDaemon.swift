@@ -54,11 +54,17 @@ public final class DockerDaemon: Sendable {
         directory = String(cString: made)
         socket = directory + "/docker.sock"
         host = "unix://" + socket
-        let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         guard let dockerd else {
             throw StartError(description: "no dockerd: apt-get install docker.io (make deps does)")
         }
-        guard let busybox = ["/bin/busybox", "/usr/bin/busybox"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard
+            let busybox = ["/bin/busybox", "/usr/bin/busybox"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             throw StartError(description: "no busybox: apt-get install busybox-static (make deps does)")
         }
         let process = Process()
@@ -90,17 +96,20 @@ public final class DockerDaemon: Sendable {
         try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: busybox, toPath: rootfs + "/bin/busybox")
         for applet in ["sh", "sleep", "true", "false", "echo", "cat", "ls", "id", "env", "head", "tail", "seq", "yes"] {
-            try FileManager.default.createSymbolicLink(atPath: rootfs + "/bin/" + applet, withDestinationPath: "busybox")
+            try FileManager.default.createSymbolicLink(
+                atPath: rootfs + "/bin/" + applet, withDestinationPath: "busybox")
         }
         let tar = Process()
         tar.executableURL = URL(fileURLWithPath: "/bin/tar")
         tar.arguments = ["-C", rootfs, "-cf", directory + "/rootfs.tar", "."]
         try tar.run()
         tar.waitUntilExit()
-        let imported = Self.curl(socket, [
-            "-X", "POST", "-H", "Content-Type: application/x-tar", "--data-binary", "@" + directory + "/rootfs.tar",
-            "http://localhost/v1.41/images/create?fromSrc=-&repo=local/busybox&tag=1",
-        ])
+        let imported = Self.curl(
+            socket,
+            [
+                "-X", "POST", "-H", "Content-Type: application/x-tar", "--data-binary", "@" + directory + "/rootfs.tar",
+                "http://localhost/v1.41/images/create?fromSrc=-&repo=local/busybox&tag=1",
+            ])
         guard imported.status == 0, imported.output.contains("sha256:") else {
             stop()
             throw StartError(description: "docker import of busybox failed: \(imported.output)")

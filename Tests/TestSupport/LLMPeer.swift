@@ -50,7 +50,9 @@ public final class LLMPeer: Sendable {
         }
         let process = Process()
         process.executableURL = python
-        process.arguments = [Paths.root.appendingPathComponent("Tests/TestSupport/peers/llm_server.py").path, "--port", "0"]
+        process.arguments = [
+            Paths.root.appendingPathComponent("Tests/TestSupport/peers/llm_server.py").path, "--port", "0",
+        ]
         let output = Pipe()
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("prty-llm-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)

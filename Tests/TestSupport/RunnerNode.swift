@@ -2,10 +2,9 @@ import Foundation
 import Shared
 import Synchronization
 
-/// A built `prty-runner` started as a node for end-to-end tests: its own HOME, state directory and device id,
-/// webhook on 127.0.0.1 port 0, the tools from `Paths.binaries` through a private bin directory in which
-/// `prty-wallet` is the real one when built with an `address` command, else a two-line stand-in that prints a
-/// fixed address (the runner only reads the address). stderr goes to `log`.
+/// A built `prty-runner` started as a node for end-to-end tests: its own HOME (with a copy of one keystore that
+/// `prty-wallet auth` made for the whole test run, so scrypt runs once), state directory and device id, webhook
+/// on 127.0.0.1 port 0, the tools from `Paths.binaries` through a private bin directory. stderr goes to `log`.
 ///
 ///     let node = try RunnerNode(server: coordinator.origin)
 ///     defer { node.stop() }
@@ -18,7 +17,34 @@ public final class RunnerNode: Sendable {
     public var stateDir: URL { directory.appendingPathComponent("state") }
     public var logFile: URL { directory.appendingPathComponent("runner.log") }
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
-    public static let walletAddress = "0x1111111111111111111111111111111111111111"
+    /// The test key (a throwaway) and the address `prty-wallet` derives from it.
+    public static let privateKey = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+    public static let walletAddress = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
+
+    private static let keystoreOnce = Mutex<Result<URL, any Error>?>(nil)
+
+    /// `prty-wallet auth` once per test process, into a private directory; nodes copy the file.
+    public static func sharedKeystore() throws -> URL {
+        try keystoreOnce.withLock { cached in
+            if let cached { return try cached.get() }
+            let result = Result<URL, any Error> {
+                let home = FileManager.default.temporaryDirectory
+                    .appendingPathComponent("prty-keystore-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+                let password = home.appendingPathComponent("password")
+                try "test-password\n".write(to: password, atomically: true, encoding: .utf8)
+                let made = try runTool(
+                    "prty-wallet", ["auth", "--private-key", privateKey, "--password-file", password.path],
+                    environment: ["HOME": home.path], timeout: 300)
+                guard made.status == 0 else {
+                    throw CoordinatorDouble.Failure(description: "prty-wallet auth failed: \(made.stderr)")
+                }
+                return home.appendingPathComponent(".parity/keystore.json")
+            }
+            cached = result
+            return try result.get()
+        }
+    }
 
     public init(
         server: String, deviceID: String = UUID().uuidString.lowercased(), directory: URL? = nil,
@@ -30,29 +56,24 @@ public final class RunnerNode: Sendable {
         self.deviceID = deviceID
         let bin = directory.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        for tool in ["prty-exec", "prty-fetch", "prty-partition", "prty-train", "prty-runner"] {
+        for tool in ["prty-exec", "prty-fetch", "prty-partition", "prty-train", "prty-runner", "prty-wallet"] {
             let link = bin.appendingPathComponent(tool)
             if !FileManager.default.fileExists(atPath: link.path) {
-                try FileManager.default.createSymbolicLink(at: link, withDestinationURL: Paths.tool(tool))
+                try FileManager.default.createSymbolicLink(at: link, withDestinationURL: try Paths.tool(tool))
             }
         }
-        let wallet = bin.appendingPathComponent("prty-wallet")
-        if !FileManager.default.fileExists(atPath: wallet.path) {
-            let script = """
-                #!/bin/sh
-                # stand-in for prty-wallet in runner tests: the node only reads the address
-                [ "$1" = address ] || { echo "prty-wallet stand-in: only 'address'" >&2; exit 64; }
-                echo '{"address":"\(Self.walletAddress)","keystore":"stand-in"}'
-                """
-            try script.write(to: wallet, atomically: true, encoding: .utf8)
-            chmod(wallet.path, 0o755)
+        let keystore = directory.appendingPathComponent(".parity/keystore.json")
+        if !FileManager.default.fileExists(atPath: keystore.path) {
+            try FileManager.default.createDirectory(
+                at: keystore.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: try Self.sharedKeystore(), to: keystore)
         }
         var environment = [
             "HOME": directory.path, "PATH": "/usr/local/bin:/usr/bin:/bin", "PRTY_BIN_DIR": bin.path,
             "RUNNER_SERVER_URL": server, "RUNNER_WEBHOOK_PORT": "0", "RUNNER_WEBHOOK_HOST": "127.0.0.1",
             "RUNNER_STATE_DIR": directory.appendingPathComponent("state").path, "RUNNER_DEVICE_ID": deviceID,
             "RUNNER_HEARTBEAT_INTERVAL": "1s", "RUNNER_COMMAND_SANDBOX": "host", "RUNNER_SHUTDOWN_GRACE": "10s",
-            "PRTY_LOG_FORMAT": "json",
+            "PRTY_LOG_FORMAT": "json", "RUNNER_METRICS_ADDR": "",
         ]
         for (key, value) in extraEnvironment { environment[key] = value }
         self.environment = environment

@@ -91,6 +91,36 @@ struct FederatedQualityTests {
         #expect(second.accuracy >= first.accuracy - 0.05)
     }
 
+    @Test func skewedPartsEstimateTheSessionsScalingFromTheirClassMix() throws {
+        let data = Self.wineLike(rows: 3000)
+        let parts = FederatedQualityTests.skewedParts(data)
+        let sessionCounts = [1000, 1000, 1000]
+        let whole = Standardisation(data.features, rows: data.count, width: data.width)
+        for part in parts {
+            let classes = part.labels.map { Int($0) }
+            let local = Standardisation(part.features, rows: part.count, width: part.width)
+            let weighted = Standardisation.network(
+                part.features, rows: part.count, width: part.width, classIndex: classes, classCounts: sessionCounts)
+            // Each part has only a few dozen rows of some classes, so the estimates are noisy; on average over the
+            // features they are much closer to the whole set's than the local statistics are.
+            var localError = 0.0
+            var weightedError = 0.0
+            for f in 0..<data.width {
+                localError += abs(local.means[f] - whole.means[f]) / whole.scales[f] / Double(data.width)
+                weightedError += abs(weighted.means[f] - whole.means[f]) / whole.scales[f] / Double(data.width)
+                #expect(abs(weighted.scales[f] / whole.scales[f] - 1) < 0.3)
+            }
+            #expect(weightedError < 0.1 && weightedError < localError, "\(weightedError) vs local \(localError)")
+        }
+        // The session's counts come from the partition object; without one, the local statistics.
+        var part = parts[0]
+        #expect(Standardisation.sessionClassCounts(part) == nil)
+        part.partition = ["class_counts": [[1, 2, 3], [4, 5, 6]]]
+        #expect(Standardisation.sessionClassCounts(part) == [5, 7, 9])
+        part.partition = ["class_counts": [[1, 2]]]
+        #expect(Standardisation.sessionClassCounts(part) == nil)
+    }
+
     // MARK: FedProx
 
     @Test(arguments: [Dataset.Task.classification, .regression])

@@ -51,7 +51,8 @@ struct LoadedModelCheckTests {
             Issue.record("expected a refusal")
         } catch {
             #expect(error.exitStatus == .failure)
-            #expect(error.description.hasPrefix("the aggregate's aggregated_model 'weights' [0] is not a finite number"))
+            #expect(
+                error.description.hasPrefix("the aggregate's aggregated_model 'weights' [0] is not a finite number"))
         }
     }
 

@@ -38,6 +38,7 @@ struct SimulateTests {
             let central = try #require(round["central"]?["accuracy"]?.doubleValue)
             #expect(federated > 0.8, "federated \(federated)")
             #expect(federated > central - 0.1, "federated \(federated), central \(central)")
+            #expect(round["federated_soft_voting"] == nil)  // forests only
             let participants = try #require(round["participants"]?.arrayValue)
             #expect(participants.compactMap { $0["rows"]?.intValue }.reduce(0, +) == 450)
         }

@@ -34,7 +34,7 @@ function __prty_runner_is
 end
 
 # prty-runner
-complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'runner' -d 'start the node: listen, register, heartbeat, run the tasks the server sends (default) (default)'
+complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'runner' -d 'start the node: listen, register, heartbeat, run the tasks the server sends (default)'
 complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'run' -d 'run one task locally through the node\'s pipeline and print its Result (no server)'
 complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'status' -d 'show what the running node is doing (registration, task, heartbeat, outbox)'
 complete -c prty-runner -n '__prty_runner_at_subcommand; and test (__prty_runner_path) = \'prty-runner\'' -a 'auth' -d 'hand over to \'prty-wallet auth\' (same flags)'

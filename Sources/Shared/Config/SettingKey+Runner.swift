@@ -40,6 +40,6 @@ extension SettingKey {
 
     static let runnerKeys: [SettingKey] = [
         .runnerServerURL, .runnerWebhookPort, .runnerWebhookHost, .runnerWebhookSecret, .runnerHeartbeatInterval,
-        .runnerLLMModels, .runnerTaskTimeout, .runnerShutdownGrace, .runnerStateDir, .prtyBinDir,
+        .runnerLLMModels, .runnerTaskTimeout, .runnerShutdownGrace, .runnerStateDir,
     ]
 }

@@ -24,7 +24,7 @@ extension SettingKey {
         "RUNNER_TUNNEL_SECRET", .string, default: "",
         doc: "the secret of a private bore server (bore server --secret); empty for bore.pub", isSecret: true)
     public static let runnerPublicHost = SettingKey(
-        "RUNNER_PUBLIC_HOST", .string, default: "localhost",
+        "RUNNER_PUBLIC_HOST", .string, default: "127.0.0.1",
         doc: "without a tunnel: the host name or address the server uses to reach this node's webhook")
     public static let runnerPublicUrl = SettingKey(
         "RUNNER_PUBLIC_URL", .string, default: "",

@@ -65,7 +65,7 @@ extension SettingKey {
     public static let all: [SettingKey] = [
         .ipfsGateways, .ipfsCacheDir, .ipfsCacheMaxBytes, .ipfsTimeout, .ipfsMaxBytes,
         .trainMaxTrees, .trainMaxDepth, .trainMaxEpochSamples, .trainMaxLayerSize, .trainMaxParameters,
-        .logFormat,
+        .logFormat, .prtyBinDir,
     ] + identityKeys + runnerKeys + tunnelKeys + execKeys + blockchainKeys
 
     /// The declared key called `name`, if any.

@@ -88,7 +88,10 @@ struct Container {
         }
     }
 
-    private enum Event: Sendable, Equatable { case exited, timedOut, interrupted(Int32) }
+    private enum Event: Sendable, Equatable {
+        case exited, timedOut
+        case interrupted(Int32)
+    }
 
     private func supervise(id: String, spec: Spec) async throws -> Outcome {
         let metrics = MetricsBox()
@@ -132,7 +135,8 @@ struct Container {
             log.info("container_interrupted", "stopping the container: prty-exec was interrupted")
             await stop(id, grace: 1)  // Interruption ends the process 5 s after the signal
         }
-        outcome.seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+        outcome.seconds =
+            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
         sampler.cancel()
 
@@ -212,8 +216,9 @@ struct Container {
         let response = try await engine.client.stream(request)
         guard response.isSuccess else {
             let collected = try await response.collect()
-            throw EngineError(status: response.status, message: EngineAPI.message(collected.bytes), method: "GET",
-                              path: "/containers/\(id)/logs")
+            throw EngineError(
+                status: response.status, message: EngineAPI.message(collected.bytes), method: "GET",
+                path: "/containers/\(id)/logs")
         }
         var output = CappedOutput(limit: limit)
         var demux = LogDemultiplexer()

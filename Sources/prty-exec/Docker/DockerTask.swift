@@ -26,7 +26,8 @@ struct DockerTask {
         let clock = ContinuousClock.now
         func elapsed() -> Int64 {
             let duration = ContinuousClock.now - clock
-            return TaskResult.milliseconds(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            return TaskResult.milliseconds(
+                Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
         }
         let prefix = run.noncePrefix ? "NONCE: \(task.nonce)\n" : ""
         do {
@@ -37,8 +38,10 @@ struct DockerTask {
 
             var env = run.env.filter { !$0.hasPrefix("TASK_NONCE=") }
             env.append("TASK_NONCE=\(task.nonce)")
-            let spec = Container.Spec(image: run.image, command: run.command, env: env, workdir: run.workdir, limits: limits)
-            let name = "prty-\(task.id.prefix(36).filter { $0.isLetter || $0.isNumber || $0 == "-" })-\(UInt32.random(in: 0...UInt32.max))"
+            let spec = Container.Spec(
+                image: run.image, command: run.command, env: env, workdir: run.workdir, limits: limits)
+            let name =
+                "prty-\(task.id.prefix(36).filter { $0.isLetter || $0.isNumber || $0 == "-" })-\(UInt32.random(in: 0...UInt32.max))"
             let outcome = try await Container(engine: engine, log: log).run(spec, name: name)
 
             let logs = outcome.output.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -47,18 +50,22 @@ struct DockerTask {
             result.executionTimeMs = TaskResult.milliseconds(outcome.seconds)
             if let signal = outcome.interrupted {
                 result.exitCode = -1
-                result.error = "prty-exec was interrupted (\(signal == SIGTERM ? "SIGTERM" : "SIGINT")); the container was stopped"
+                result.error =
+                    "prty-exec was interrupted (\(signal == SIGTERM ? "SIGTERM" : "SIGINT")); the container was stopped"
             } else if outcome.timedOut {
                 result.exitCode = -1
                 result.error = "task execution exceeded the timeout of \(limits.timeoutText) and was stopped"
             } else if outcome.oomKilled {
-                result.error = "the container ran out of memory at its limit of \(Size.format(limits.memoryBytes)) "
+                result.error =
+                    "the container ran out of memory at its limit of \(Size.format(limits.memoryBytes)) "
                     + "and was killed (exit \(outcome.exitCode))"
             } else if outcome.exitCode != 0 {
                 result.error = "the task exited with status \(outcome.exitCode)"
             }
             if outcome.output.isTruncated {
-                log.warning("output_truncated", "output was \(outcome.output.total) bytes; kept the first and last \(limits.maxOutputBytes / 2)")
+                log.warning(
+                    "output_truncated",
+                    "output was \(outcome.output.total) bytes; kept the first and last \(limits.maxOutputBytes / 2)")
             }
             let metrics = outcome.metrics
             result.cpuSeconds = Double(metrics.cpuNanoseconds) / 1e9
@@ -92,7 +99,8 @@ struct DockerTask {
     static let cpuHertz: Double = {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix("cpu MHz") {
-            if let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+            if let value = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) })
+            {
                 return value * 1e6
             }
         }

@@ -32,7 +32,8 @@ struct EngineAPI: Sendable {
             socket = host
             origin = "http://localhost"
         } else {
-            throw ConfigError(key: "DOCKER_HOST", value: host, expected: "unix:///path/to/docker.sock or tcp://host:port")
+            throw ConfigError(
+                key: "DOCKER_HOST", value: host, expected: "unix:///path/to/docker.sock or tcp://host:port")
         }
         var probe = EngineAPI(endpoint: host, socket: socket, origin: origin, version: "", client: client)
         var request = probe.request(.get, "/version", versioned: false)
@@ -52,7 +53,8 @@ struct EngineAPI: Sendable {
         let parts = apiVersion.split(separator: ".").compactMap { Int($0) }
         let engine = parts.count == 2 ? (parts[0], parts[1]) : (1, 41)
         let chosen = engine < newestVersion ? engine : newestVersion
-        probe = EngineAPI(endpoint: host, socket: socket, origin: origin, version: "v\(chosen.0).\(chosen.1)", client: client)
+        probe = EngineAPI(
+            endpoint: host, socket: socket, origin: origin, version: "v\(chosen.0).\(chosen.1)", client: client)
         return probe
     }
 
@@ -95,12 +97,15 @@ struct EngineAPI: Sendable {
         do {
             response = try await client.send(request)
         } catch let error as HTTPError {
-            if case .socketUnavailable = error { throw ExecError.engineUnavailable(endpoint: endpoint, detail: Self.reason(error)) }
+            if case .socketUnavailable = error {
+                throw ExecError.engineUnavailable(endpoint: endpoint, detail: Self.reason(error))
+            }
             throw error
         }
         guard response.isSuccess || accept.contains(response.status) else {
-            throw EngineError(status: response.status, message: Self.message(response.bytes), method: request.method.rawValue,
-                              path: request.url.replacingOccurrences(of: origin + "/" + version, with: ""))
+            throw EngineError(
+                status: response.status, message: Self.message(response.bytes), method: request.method.rawValue,
+                path: request.url.replacingOccurrences(of: origin + "/" + version, with: ""))
         }
         return response
     }
@@ -128,5 +133,7 @@ struct EngineError: Error, CustomStringConvertible {
     let message: String
     let method: String
     let path: String
-    var description: String { "Docker engine: \(message) (HTTP \(status) for \(method) \(path.split(separator: "?").first ?? ""))" }
+    var description: String {
+        "Docker engine: \(message) (HTTP \(status) for \(method) \(path.split(separator: "?").first ?? ""))"
+    }
 }

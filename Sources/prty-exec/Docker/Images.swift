@@ -22,7 +22,8 @@ struct Images {
     }
 
     func localID(_ name: String) async throws -> String? {
-        let document = try await engine.json(engine.request(.get, "/images/\(Self.pathComponent(name))/json"), accept: [404])
+        let document = try await engine.json(
+            engine.request(.get, "/images/\(Self.pathComponent(name))/json"), accept: [404])
         return document["Id"]?.stringValue
     }
 
@@ -44,7 +45,10 @@ struct Images {
         }
         guard response.isSuccess else {
             var body: [UInt8] = []
-            for try await chunk in response.body { body += chunk; if body.count > 4096 { break } }
+            for try await chunk in response.body {
+                body += chunk
+                if body.count > 4096 { break }
+            }
             throw ImageUnavailable("\(name) is not a local image and pulling it failed: \(EngineAPI.message(body))")
         }
         var lastStatus = ""
@@ -88,7 +92,8 @@ struct Images {
             request.idleTimeout = min(timeout, 120)
             request.maxResponseBytes = nil
             request.maxRedirects = 5
-            guard FileManager.default.createFile(atPath: file, contents: nil), let handle = FileHandle(forWritingAtPath: file)
+            guard FileManager.default.createFile(atPath: file, contents: nil),
+                let handle = FileHandle(forWritingAtPath: file)
             else { throw ImageUnavailable("cannot create \(file)") }
             defer { try? handle.close() }
             do {
@@ -98,7 +103,9 @@ struct Images {
                 throw ImageUnavailable("downloading \(request.displayURL) failed: \(error)")
             }
         }
-        guard let data = FileManager.default.contents(atPath: file) else { throw ImageUnavailable("cannot read \(file)") }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ImageUnavailable("cannot read \(file)")
+        }
         var request = engine.request(.post, "/images/load", query: [("quiet", "1")])
         request.body = data
         request.headers["Content-Type"] = "application/x-tar"

@@ -13,8 +13,9 @@ enum LLMBackend: Sendable {
         case "openai":
             let url = Ollama.trim(settings.string(.runnerLlmUrl))
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw ConfigError("RUNNER_LLM_BACKEND=openai needs RUNNER_LLM_URL, the backend's http:// origin "
-                    + "(got \(url.isEmpty ? "nothing" : url.debugDescription))")
+                throw ConfigError(
+                    "RUNNER_LLM_BACKEND=openai needs RUNNER_LLM_URL, the backend's http:// origin "
+                        + "(got \(url.isEmpty ? "nothing" : url.debugDescription))")
             }
             let base = url.hasSuffix("/v1") ? String(url.dropLast(3)) : url
             return .openai(OpenAI(origin: base, apiKey: settings.string(.runnerLlmApiKey), client: client))
@@ -32,10 +33,13 @@ enum LLMBackend: Sendable {
         }
     }
 
-    func generate(_ task: ExecTask.LLM, firstToken: Double, betweenTokens: Double, log: Log) async throws -> Generation {
+    func generate(_ task: ExecTask.LLM, firstToken: Double, betweenTokens: Double, log: Log) async throws -> Generation
+    {
         switch self {
-        case .ollama(let ollama): try await ollama.generate(task, firstToken: firstToken, betweenTokens: betweenTokens, log: log)
-        case .openai(let openai): try await openai.generate(task, firstToken: firstToken, betweenTokens: betweenTokens, log: log)
+        case .ollama(let ollama):
+            try await ollama.generate(task, firstToken: firstToken, betweenTokens: betweenTokens, log: log)
+        case .openai(let openai):
+            try await openai.generate(task, firstToken: firstToken, betweenTokens: betweenTokens, log: log)
         }
     }
 
@@ -63,7 +67,8 @@ enum LLMBackend: Sendable {
             let collected = try await response.collect()
             if response.status == 503 && attempt < 4 {
                 let delay = min(30, response.header("Retry-After").flatMap(Double.init) ?? Double(1 << (attempt - 1)))
-                log.warning("llm_busy", "\(backend) is busy (HTTP 503); trying again in \(GoDuration.format(seconds: delay))")
+                log.warning(
+                    "llm_busy", "\(backend) is busy (HTTP 503); trying again in \(GoDuration.format(seconds: delay))")
                 try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
                 try Interruption.check()
                 continue

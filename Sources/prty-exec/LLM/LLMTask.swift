@@ -17,10 +17,12 @@ struct LLMTask {
         let started = ContinuousClock.now
         func milliseconds() -> Int64 {
             let duration = ContinuousClock.now - started
-            return TaskResult.milliseconds(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+            return TaskResult.milliseconds(
+                Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
         }
         do {
-            let generation = try await backend.generate(spec, firstToken: firstToken, betweenTokens: betweenTokens, log: log)
+            let generation = try await backend.generate(
+                spec, firstToken: firstToken, betweenTokens: betweenTokens, log: log)
             let elapsed = milliseconds()
             guard generation.done else {
                 throw LLMFailure("\(backend.name) ended the stream before the generation was done")
@@ -31,10 +33,14 @@ struct LLMTask {
             result.output = generation.text
             var promptTokens = generation.promptTokens ?? 0
             if promptTokens <= 0 {
-                let text = spec.prompt + (spec.system ?? "") + (spec.messages ?? []).map { $0["content"]?.stringValue ?? "" }.joined()
+                let text =
+                    spec.prompt + (spec.system ?? "")
+                    + (spec.messages ?? []).map { $0["content"]?.stringValue ?? "" }.joined()
                 promptTokens = max(1, (text.utf8.count + 3) / 4)
-                log.warning("llm_prompt_tokens", "\(backend.name) sent no prompt token count (a cached prompt?); "
-                    + "estimated \(promptTokens) from the prompt's length")
+                log.warning(
+                    "llm_prompt_tokens",
+                    "\(backend.name) sent no prompt token count (a cached prompt?); "
+                        + "estimated \(promptTokens) from the prompt's length")
             }
             var responseTokens = generation.responseTokens ?? 0
             if responseTokens <= 0 { responseTokens = max(1, generation.pieces) }
@@ -43,8 +49,12 @@ struct LLMTask {
             result.inferenceTimeMs = Int(elapsed)
             result.executionTimeMs = elapsed
             log.info(
-                "llm_done", "\(spec.model): \(promptTokens) prompt + \(responseTokens) response tokens in \(elapsed) ms",
-                ["model": .string(spec.model), "prompt_tokens": .int(promptTokens), "response_tokens": .int(responseTokens)])
+                "llm_done",
+                "\(spec.model): \(promptTokens) prompt + \(responseTokens) response tokens in \(elapsed) ms",
+                [
+                    "model": .string(spec.model), "prompt_tokens": .int(promptTokens),
+                    "response_tokens": .int(responseTokens),
+                ])
         } catch let failure as LLMFailure {
             result.exitCode = 1
             result.error = failure.description

@@ -47,7 +47,8 @@ struct Ollama: Sendable {
         return ("/api/generate", .object(body))
     }
 
-    func generate(_ task: ExecTask.LLM, firstToken: Double, betweenTokens: Double, log: Log) async throws -> Generation {
+    func generate(_ task: ExecTask.LLM, firstToken: Double, betweenTokens: Double, log: Log) async throws -> Generation
+    {
         let (path, body) = Self.body(task)
         var request = HTTPRequest.json(.post, origin + path, Data(body.serialized().utf8))
         request.timeout = 1e7  // the token clocks bound it
@@ -57,22 +58,22 @@ struct Ollama: Sendable {
         let origin = self.origin
         return try await TokenStream.read(
             open: { try await LLMBackend.open(sent, client: client, backend: "Ollama at \(origin)", log: log) },
-            firstToken: firstToken, betweenTokens: betweenTokens, backend: "Ollama at \(origin)"
-        ) { line, generation in
-            guard let event = try? JSONParser.parse(line) else {
-                throw LLMFailure("Ollama sent a line that is not JSON: \(line.prefix(120))")
-            }
-            if let error = event["error"]?.stringValue { throw LLMFailure("Ollama: \(error)") }
-            let piece = event["response"]?.stringValue ?? event["message"]?["content"]?.stringValue ?? ""
-            generation.text += piece
-            if !piece.isEmpty { generation.pieces += 1 }
-            if event["done"]?.boolValue == true {
-                generation.done = true
-                generation.promptTokens = event["prompt_eval_count"]?.intValue
-                generation.responseTokens = event["eval_count"]?.intValue
-            }
-            return !piece.isEmpty
-        }
+            firstToken: firstToken, betweenTokens: betweenTokens, backend: "Ollama at \(origin)",
+            handle: { line, generation in
+                guard let event = try? JSONParser.parse(line) else {
+                    throw LLMFailure("Ollama sent a line that is not JSON: \(line.prefix(120))")
+                }
+                if let error = event["error"]?.stringValue { throw LLMFailure("Ollama: \(error)") }
+                let piece = event["response"]?.stringValue ?? event["message"]?["content"]?.stringValue ?? ""
+                generation.text += piece
+                if !piece.isEmpty { generation.pieces += 1 }
+                if event["done"]?.boolValue == true {
+                    generation.done = true
+                    generation.promptTokens = event["prompt_eval_count"]?.intValue
+                    generation.responseTokens = event["eval_count"]?.intValue
+                }
+                return !piece.isEmpty
+            })
     }
 
     // MARK: Models
@@ -85,32 +86,39 @@ struct Ollama: Sendable {
         request.timeout = 30
         let response = try await LLMBackend.send(request, client: client, backend: "Ollama at \(origin)")
         guard response.isSuccess, let document = try? JSONParser.parse(response.bytes) else {
-            throw ExecError.protocolError("Ollama at \(origin) answered \(method) \(path) with HTTP \(response.status): "
-                + EngineAPI.message(response.bytes))
+            throw ExecError.protocolError(
+                "Ollama at \(origin) answered \(method) \(path) with HTTP \(response.status): "
+                    + EngineAPI.message(response.bytes))
         }
         return document
     }
 
     func capabilities(log: Log) async throws -> [JSON] {
         let tags = try await json(.get, "/api/tags")["models"]?.arrayValue ?? []
-        let loaded = Set(((try? await json(.get, "/api/ps"))?["models"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+        let loaded = Set(
+            ((try? await json(.get, "/api/ps"))?["models"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
         var rows: [JSON] = []
         for model in tags {
             guard let name = model["name"]?.stringValue ?? model["model"]?.stringValue else { continue }
             var maxTokens = 2048
-            if let info = (try? await json(.post, "/api/show", body: ["model": .string(name)]))?["model_info"]?.objectValue {
+            if let info = (try? await json(.post, "/api/show", body: ["model": .string(name)]))?["model_info"]?
+                .objectValue
+            {
                 for (key, value) in info where key.hasSuffix(".context_length") {
                     if let length = value.intValue, length > 0 { maxTokens = length }
                 }
             }
-            rows.append(["model_name": .string(name), "is_loaded": .bool(loaded.contains(name)), "max_tokens": .int(maxTokens)])
+            rows.append([
+                "model_name": .string(name), "is_loaded": .bool(loaded.contains(name)), "max_tokens": .int(maxTokens),
+            ])
         }
         return rows
     }
 
     /// `POST /api/pull`, its NDJSON progress as a bar (or events) on stderr.
     func pull(_ model: String, log: Log) async throws {
-        var request = HTTPRequest.json(.post, origin + "/api/pull", Data((["model": .string(model), "stream": true] as JSON).serialized().utf8))
+        var request = HTTPRequest.json(
+            .post, origin + "/api/pull", Data((["model": .string(model), "stream": true] as JSON).serialized().utf8))
         request.timeout = 1e7
         request.idleTimeout = 300
         request.maxResponseBytes = nil
@@ -126,7 +134,8 @@ struct Ollama: Sendable {
                 if layer != digest {
                     progress?.finish()
                     digest = layer
-                    progress = ProgressReporter(log: log, label: "\(model) \(layer.prefix(19))", unit: .bytes, total: Int64(clamping: total))
+                    progress = ProgressReporter(
+                        log: log, label: "\(model) \(layer.prefix(19))", unit: .bytes, total: Int64(clamping: total))
                 }
                 progress?.update(done: Int64(clamping: event["completed"]?.numberValue?.uint64 ?? 0))
             } else if status != last {

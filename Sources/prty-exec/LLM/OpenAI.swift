@@ -37,8 +37,10 @@ struct OpenAI: Sendable {
         return request
     }
 
-    func generate(_ task: ExecTask.LLM, firstToken: Double, betweenTokens: Double, log: Log) async throws -> Generation {
-        var request = authorized(HTTPRequest.json(.post, origin + "/v1/chat/completions", Data(Self.body(task).serialized().utf8)))
+    func generate(_ task: ExecTask.LLM, firstToken: Double, betweenTokens: Double, log: Log) async throws -> Generation
+    {
+        var request = authorized(
+            HTTPRequest.json(.post, origin + "/v1/chat/completions", Data(Self.body(task).serialized().utf8)))
         request.headers["Accept"] = "text/event-stream"
         request.timeout = 1e7
         request.maxResponseBytes = nil
@@ -46,32 +48,34 @@ struct OpenAI: Sendable {
         let client = self.client
         let sent = request
         return try await TokenStream.read(
-            open: { try await LLMBackend.open(sent, client: client, backend: backend, log: log) }, firstToken: firstToken, betweenTokens: betweenTokens, backend: backend) {
-            line, generation in
-            guard line.hasPrefix("data:") else { return false }  // comments, event names, keep-alives
-            let data = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
-            if data == "[DONE]" {
-                generation.done = true
-                return false
-            }
-            guard let event = try? JSONParser.parse(data) else {
-                throw LLMFailure("the backend sent an event that is not JSON: \(data.prefix(120))")
-            }
-            if let error = event["error"], !error.isNull {
-                throw LLMFailure("the backend: \(error["message"]?.stringValue ?? error.stringValue ?? error.serialized())")
-            }
-            if let usage = event["usage"], !usage.isNull {
-                generation.promptTokens = usage["prompt_tokens"]?.intValue
-                generation.responseTokens = usage["completion_tokens"]?.intValue
-            }
-            var piece = ""
-            for choice in event["choices"]?.arrayValue ?? [] {
-                piece += choice["delta"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? ""
-            }
-            generation.text += piece
-            if !piece.isEmpty { generation.pieces += 1 }
-            return !piece.isEmpty
-        }
+            open: { try await LLMBackend.open(sent, client: client, backend: backend, log: log) },
+            firstToken: firstToken, betweenTokens: betweenTokens, backend: backend,
+            handle: { line, generation in
+                guard line.hasPrefix("data:") else { return false }  // comments, event names, keep-alives
+                let data = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
+                if data == "[DONE]" {
+                    generation.done = true
+                    return false
+                }
+                guard let event = try? JSONParser.parse(data) else {
+                    throw LLMFailure("the backend sent an event that is not JSON: \(data.prefix(120))")
+                }
+                if let error = event["error"], !error.isNull {
+                    throw LLMFailure(
+                        "the backend: \(error["message"]?.stringValue ?? error.stringValue ?? error.serialized())")
+                }
+                if let usage = event["usage"], !usage.isNull {
+                    generation.promptTokens = usage["prompt_tokens"]?.intValue
+                    generation.responseTokens = usage["completion_tokens"]?.intValue
+                }
+                var piece = ""
+                for choice in event["choices"]?.arrayValue ?? [] {
+                    piece += choice["delta"]?["content"]?.stringValue ?? choice["text"]?.stringValue ?? ""
+                }
+                generation.text += piece
+                if !piece.isEmpty { generation.pieces += 1 }
+                return !piece.isEmpty
+            })
     }
 
     func capabilities() async throws -> [JSON] {

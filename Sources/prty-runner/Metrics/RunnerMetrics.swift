@@ -48,7 +48,7 @@ final class RunnerMetrics: Sendable {
             ["type"])
         tasksFinished = registry.counter(
             "prty_runner_tasks_finished_total",
-            "Tasks finished, by type and outcome (success, failure, timeout, cancelled).", ["type", "outcome"])
+            "Tasks finished, by type and outcome (succeeded, failed, cancelled, abandoned).", ["type", "outcome"])
         taskDuration = registry.histogram(
             "prty_runner_task_duration_seconds", "Time from start to result, by type and outcome.",
             ["type", "outcome"])
@@ -128,7 +128,8 @@ final class RunnerMetrics: Sendable {
     /// (200 `ok` to an `available_tasks` envelope), that task counted as received by its type.
     func webhookAnswered(status: Int, request body: [UInt8], response: [UInt8]) {
         webhookRequests.increment(String(status))
-        guard status == 200, response.count < 64, String(decoding: response, as: UTF8.self).contains("\"ok\""),
+        guard status == 200, response.count < 64, Self.contains(body, Self.availableTasks),
+            String(decoding: response, as: UTF8.self).contains("\"ok\""),
             let envelope = try? JSONParser.parse(body), envelope["type"]?.stringValue == "available_tasks"
         else { return }
         let task = envelope["payload"]?.arrayValue?.first ?? envelope["payload"]
@@ -158,6 +159,19 @@ final class RunnerMetrics: Sendable {
         return names.compactMap { name in
             (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name))?[.modificationDate] as? Date
         }.min()
+    }
+
+    private static let availableTasks = Array("available_tasks".utf8)
+
+    /// Whether `needle` occurs in `bytes` (a cheap test before parsing a webhook body a second time).
+    static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        var index = 0
+        while index <= bytes.count - needle.count {
+            if bytes[index] == first && bytes[index..<index + needle.count].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// The exposition text.

@@ -50,7 +50,7 @@ LLM = {}  # prompt id -> {"status", "runner", "completions": [..]}
 SESSIONS = {}  # session id -> session
 UPDATES = []  # every model update received
 COUNTS = {"registrations": 0, "heartbeats": 0, "unregisters": 0, "starts": 0, "task_completes": 0,
-          "llm_fails": 0, "webhooks": 0, "webhook_failures": 0}
+          "llm_fails": 0, "webhooks": 0, "webhook_failures": 0, "llm_forwards": 0, "llm_forwards_ok": 0}
 OUTAGE = {"until": 0.0}
 REJECT = {"status": 0, "count": 0}
 DISPATCH_WAKE = threading.Event()
@@ -120,7 +120,11 @@ def deliver(device, url, task):
                 runner["task_id"] = None
             return
     if task["type"] == "llm":  # the server's LLM forward: the same task again, the full struct
-        post_webhook(url, device, TASKS[task["id"]])
+        forwarded = post_webhook(url, device, {k: v for k, v in TASKS[task["id"]].items()
+                                                if k not in ("assigning", "array", "pinned")})
+        with LOCK:
+            COUNTS["llm_forwards"] += 1
+            COUNTS["llm_forwards_ok"] += 1 if forwarded == 200 else 0
 
 
 def dispatcher():
