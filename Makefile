@@ -19,7 +19,7 @@ APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
 TESTABLE := -Xswiftc -enable-testing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test unit demo bench install uninstall completions lint fmt install-hooks clean run env-sample \
+.PHONY: help deps build test unit demo demo-pipeline bench install uninstall completions lint fmt install-hooks clean run env-sample \
 	auth stake unstake balance
 
 help: ## list the targets
@@ -46,7 +46,10 @@ test: deps ## build everything (release) and run every test against the real pee
 	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) PRTY_PYTHON=$(CURDIR)/$(VENV)/bin/python \
 		$(SWIFT) test -c release --skip-build $(TESTABLE) --no-parallel
 
-demo: deps build ## run a whole federated-learning round on the embedded dataset (no network)
+demo: deps build ## a Parity network in a box: chain + stake, coordinator, three nodes, command/docker/LLM/FL tasks
+	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) PRTY_PYTHON=$(CURDIR)/$(VENV)/bin/python examples/node-demo.sh
+
+demo-pipeline: deps build ## the federated-learning toolbox as shell pipes on the embedded dataset (no node)
 	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) examples/demo.sh
 
 bench: deps build ## benchmarks side by side with the reference tools; writes bench/results.json

@@ -17,9 +17,11 @@ Dispatch: pending tasks go to online idle runners (webhook POST with X-Device-ID
 non-200 reverts the assignment). LLM prompts are delivered twice (dispatch, then the full task), as the server does.
 
 Client API for tests and demos:
-  POST /api/v1/tasks {type, config, array?}       create a task (array=true: deliver the payload as an array)
+  POST /api/v1/tasks {type, config, array?, environment?}  create a task (array=true: deliver the payload as an
+                                                 array; environment: a docker task's {type, config})
   GET  /api/v1/tasks/{id}, GET /api/v1/tasks/{id}/result
-  POST /api/v1/llm/prompts {prompt, model_name}   an llm task
+  POST /api/v1/llm/prompts {prompt, model_name, options?}  an llm task (options: the double's extension, e.g.
+                                                 num_predict, handed to the node in config.options)
   POST /api/v1/federated-learning/sessions {...}  create; POST .../sessions/{id}/start; GET .../sessions/{id}
   GET  /_test/state                               counters: results/updates/completions per task, registrations...
   POST /_test/forget_runners                      the server "restarted" and lost its runners table
@@ -394,7 +396,9 @@ class Handler(BaseHTTPRequestHandler):
         # --- client API ---
         if method == "POST" and path == "/api/v1/tasks":
             kind = body.get("type", "command")
-            extra = {"array": True} if body.get("array") else None
+            extra = {"array": True} if body.get("array") else {}
+            if isinstance(body.get("environment"), dict):  # a docker task's {type, config: {command, env...}}
+                extra["environment"] = body["environment"]
             task = create_task(kind, body.get("config") or {}, extra)
             return self.reply(201, task)
         hit = m(r"/api/v1/tasks/([^/]+)")
@@ -408,7 +412,10 @@ class Handler(BaseHTTPRequestHandler):
                 results = RESULTS.get(hit.group(1))
                 return self.reply(200, results[-1]) if results else self.reply(404, {"error": "no result"})
         if method == "POST" and path == "/api/v1/llm/prompts":
-            task = create_task("llm", {"model": body.get("model_name", ""), "prompt": body.get("prompt", "")},
+            config = {"model": body.get("model_name", ""), "prompt": body.get("prompt", "")}
+            if isinstance(body.get("options"), dict):  # the double's extension: generation options (num_predict)
+                config["options"] = body["options"]
+            task = create_task("llm", config,
                                {"creator_device_id": "server",
                                 "environment": {"type": "llm", "config": {"MODEL": body.get("model_name")}}})
             with LOCK:
