@@ -155,7 +155,10 @@ struct Pipeline: Sendable {
             environment: tool == "prty-exec"
                 ? config.childEnvironment.merging(config.execSecrets) { $1 }
                 : config.childEnvironment,
-            input: input, stdout: stdout, stderr: .capture(limit: 1 << 20), timeout: left)
+            input: input, stdout: stdout, stderr: .capture(limit: 1 << 20), timeout: left,
+            // prty-exec answers SIGTERM by stopping and removing its container and writing the Result, which
+            // takes a few seconds against a busy engine: SIGKILL only after that (docs/exec.md).
+            killGrace: tool == "prty-exec" ? 10 : 2)
         let result = try await process.run()
         if result.timedOut {
             return .failed(
