@@ -17,47 +17,34 @@ struct Stake {
             ("raw") but not sent; an approve is then included when the allowance is short.
             """)
 
-    let context: WalletContext
-    let amountText: String
-    let dryRun: Bool
+    let change: StakeChange
 
     init(_ invocation: Invocation) throws {
-        guard let text = invocation.arguments.value("amount") else {
-            throw UsageError("stake needs --amount with a positive number of tokens, e.g. --amount 10.5")
-        }
-        try Amount.check(text)  // form, sign and zero now; precision once the token's decimals are known
-        amountText = text
-        dryRun = invocation.arguments.flag("dry-run")
-        context = try WalletContext(invocation)
-        _ = try context.chainConfig()
+        change = try StakeChange(invocation, action: "stake", example: "10.5")
     }
 
     func run() async throws {
-        let (address, unlocked) = try context.signer(purpose: "to stake \(amountText) tokens")
-        let config = try await context.connect()
-        let deviceID = try context.deviceID()
-        let token = Token(chain: config.chain, address: config.token)
-        let stakeWallet = StakeWallet(chain: config.chain, address: config.stakeWallet)
-        let decimals = try await token.decimals()
-        let symbol = try await token.symbol()
-        let amount = try Amount.parse(amountText, decimals: decimals)
-        let balance = try await token.balance(of: address)
+        let context = change.context
+        let stake = try await change.prepare(action: "stake")
+        let (address, deviceID, amount, symbol) = (stake.address, stake.deviceID, stake.amount, stake.symbol)
+        let balance = try await stake.token.balance(of: address)
         guard balance >= amount else {
             throw WalletError.insufficient(
-                "insufficient token balance: \(address) holds \(Amount.format(balance, decimals: decimals)) \(symbol), "
-                    + "the stake needs \(Amount.format(amount, decimals: decimals)) \(symbol); nothing was sent")
+                "insufficient token balance: \(address) holds \(stake.tokens(balance)), "
+                    + "the stake needs \(stake.tokens(amount)); nothing was sent")
         }
-        let before = try await stakeWallet.info(deviceID: deviceID)
+        let before = try await stake.stakeWallet.info(deviceID: deviceID)
         if before.exists && before.wallet != address {
             context.log.warning(
                 "stake_wallet_differs",
                 "device \(deviceID)'s stake paid out to \(before.wallet); "
                     + "this stake makes it pay out to \(address)")
         }
-        let key = try unlocked ?? context.privateKey(purpose: "to stake \(amountText) \(symbol)")
-        var sender = try await Sender(config: config, key: key, dryRun: dryRun, log: context.log)
+        let config = stake.config
+        let key = try stake.unlocked ?? context.privateKey(purpose: "to stake \(change.amountText) \(symbol)")
+        var sender = try await Sender(config: config, key: key, dryRun: change.dryRun, log: context.log)
         var outcomes: [Sender.Outcome] = []
-        let allowance = try await token.allowance(owner: address, spender: config.stakeWallet)
+        let allowance = try await stake.token.allowance(owner: address, spender: config.stakeWallet)
         if allowance < amount {
             outcomes.append(
                 try await sender.send(
@@ -69,20 +56,12 @@ struct Stake {
                 data: StakeWallet.addFundsCall(amount: amount, deviceID: deviceID, wallet: address),
                 fallbackGas: 300_000))
         var document: [String: JSON] = [
-            "action": "stake", "amount": .string(Amount.format(amount, decimals: decimals)),
+            "action": "stake", "amount": .string(Amount.format(amount, decimals: stake.decimals)),
             "base_units": .string(amount.description), "device_id": .string(deviceID), "symbol": .string(symbol),
-            "dry_run": .bool(dryRun), "transactions": .array(outcomes.map(\.json)),
+            "dry_run": .bool(change.dryRun), "transactions": .array(outcomes.map(\.json)),
         ]
-        var lines = [("staked", "\(Amount.format(amount, decimals: decimals)) \(symbol)"), ("device id", deviceID)]
-        if dryRun { lines[0].0 = "would stake" }
-        if !dryRun {
-            let after = try await stakeWallet.info(deviceID: deviceID)
-            document["stake"] = [
-                "balance": .string(Amount.format(after.balance, decimals: decimals)),
-                "base_units": .string(after.balance.description),
-            ]
-            lines.append(("stake now", "\(Amount.format(after.balance, decimals: decimals)) \(symbol)"))
-        }
+        var lines = [(change.dryRun ? "would stake" : "staked", stake.tokens(amount)), ("device id", deviceID)]
+        try await change.reportStakeNow(stake, document: &document, lines: &lines)
         lines += outcomes.map { ($0.purpose, $0.raw ?? "\($0.hash) (block \($0.block.map(String.init) ?? "?"))") }
         context.output(.object(document), human: lines)
     }

@@ -15,35 +15,21 @@ struct Unstake {
             "stake": {…}}. The contract pays the wallet address recorded with the stake.
             """)
 
-    let context: WalletContext
-    let amountText: String
-    let dryRun: Bool
+    let change: StakeChange
 
     init(_ invocation: Invocation) throws {
-        guard let text = invocation.arguments.value("amount") else {
-            throw UsageError("unstake needs --amount with a positive number of tokens, e.g. --amount 2")
-        }
-        try Amount.check(text)
-        amountText = text
-        dryRun = invocation.arguments.flag("dry-run")
-        context = try WalletContext(invocation)
-        _ = try context.chainConfig()
+        change = try StakeChange(invocation, action: "unstake", example: "2")
     }
 
     func run() async throws {
-        let (address, unlocked) = try context.signer(purpose: "to unstake \(amountText) tokens")
-        let config = try await context.connect()
-        let deviceID = try context.deviceID()
-        let token = Token(chain: config.chain, address: config.token)
-        let stakeWallet = StakeWallet(chain: config.chain, address: config.stakeWallet)
-        let decimals = try await token.decimals()
-        let symbol = try await token.symbol()
-        let amount = try Amount.parse(amountText, decimals: decimals)
-        let info = try await stakeWallet.info(deviceID: deviceID)
+        let context = change.context
+        let stake = try await change.prepare(action: "unstake")
+        let (address, deviceID, amount, symbol) = (stake.address, stake.deviceID, stake.amount, stake.symbol)
+        let info = try await stake.stakeWallet.info(deviceID: deviceID)
         guard info.exists, info.balance >= amount else {
             throw WalletError.insufficient(
-                "insufficient stake: device \(deviceID) has \(Amount.format(info.balance, decimals: decimals)) \(symbol) "
-                    + "staked, cannot withdraw \(Amount.format(amount, decimals: decimals)) \(symbol); nothing was sent"
+                "insufficient stake: device \(deviceID) has \(stake.tokens(info.balance)) "
+                    + "staked, cannot withdraw \(stake.tokens(amount)); nothing was sent"
             )
         }
         if info.wallet != address {
@@ -52,28 +38,22 @@ struct Unstake {
                 "the contract pays this withdrawal to \(info.wallet), "
                     + "the address recorded with the stake, not to \(address)")
         }
-        let key = try unlocked ?? context.privateKey(purpose: "to unstake \(amountText) \(symbol)")
-        var sender = try await Sender(config: config, key: key, dryRun: dryRun, log: context.log)
+        let key = try stake.unlocked ?? context.privateKey(purpose: "to unstake \(change.amountText) \(symbol)")
+        var sender = try await Sender(config: stake.config, key: key, dryRun: change.dryRun, log: context.log)
         let outcome = try await sender.send(
-            "withdrawFunds", to: config.stakeWallet,
+            "withdrawFunds", to: stake.config.stakeWallet,
             data: StakeWallet.withdrawFundsCall(deviceID: deviceID, amount: amount))
         var document: [String: JSON] = [
-            "action": "unstake", "amount": .string(Amount.format(amount, decimals: decimals)),
+            "action": "unstake", "amount": .string(Amount.format(amount, decimals: stake.decimals)),
             "base_units": .string(amount.description), "device_id": .string(deviceID), "symbol": .string(symbol),
-            "paid_to": .string(info.wallet.checksummed), "dry_run": .bool(dryRun), "transactions": [outcome.json],
+            "paid_to": .string(info.wallet.checksummed), "dry_run": .bool(change.dryRun),
+            "transactions": [outcome.json],
         ]
         var lines = [
-            (dryRun ? "would unstake" : "unstaked", "\(Amount.format(amount, decimals: decimals)) \(symbol)"),
+            (change.dryRun ? "would unstake" : "unstaked", stake.tokens(amount)),
             ("paid to", info.wallet.checksummed),
         ]
-        if !dryRun {
-            let after = try await stakeWallet.info(deviceID: deviceID)
-            document["stake"] = [
-                "balance": .string(Amount.format(after.balance, decimals: decimals)),
-                "base_units": .string(after.balance.description),
-            ]
-            lines.append(("stake now", "\(Amount.format(after.balance, decimals: decimals)) \(symbol)"))
-        }
+        try await change.reportStakeNow(stake, document: &document, lines: &lines)
         lines.append(("withdrawFunds", outcome.raw ?? outcome.hash))
         context.output(.object(document), human: lines)
     }
