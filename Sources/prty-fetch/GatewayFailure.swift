@@ -35,8 +35,7 @@ struct GatewayFailure: Sendable, Equatable, CustomStringConvertible {
     /// not found everywhere (66), bad everywhere it was found (65), or some gateway timed out or failed (75:
     /// retrying may help). Of `notes` (what went wrong with the CAR), bans count too; the rest only add to the
     /// message.
-    static func verdict(root: CID, block: CID, failures: [GatewayFailure], notes: [GatewayFailure] = []) -> FetchError
-    {
+    static func verdict(root: CID, block: CID, failures: [GatewayFailure], notes: [GatewayFailure] = []) -> FetchError {
         let name = block.multihash == root.multihash ? root.description : "block \(block) of \(root)"
         let messages = (notes + failures).map(\.description)
         // A gateway banned for lying in this run is a gateway that served bad content: it counts.

@@ -115,7 +115,7 @@ extension Retrieval {
                 let sections: [CARReader.Section]
                 do {
                     sections = try chunk.withUnsafeBytes { try reader.feed($0) }
-                } catch let error as CARError {
+                } catch let error as FetchError {
                     throw CARFailure.lied("sent a broken CAR (\(error))")
                 }
                 if !checkedRoots, let roots = reader.roots {
