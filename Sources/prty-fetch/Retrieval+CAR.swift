@@ -65,7 +65,7 @@ extension Retrieval {
         } catch {
             failure = GatewayFailure(gateway: name, kind: .unavailable, message: "\(error)")
         }
-        await pool.failed(index)
+        if !Task.isCancelled { await pool.failed(index) }  // an out-raced attempt is not the gateway's fault
         return .lost(failure)
     }
 
