@@ -69,8 +69,13 @@ extension Retrieval {
         return .lost(failure)
     }
 
-    /// Reads the CAR: frames sections, admits only blocks of the DAG, verifies them (in order, a batch at a time
-    /// on every core) and hands them to the state, which drains whatever the assembly can use into the sink.
+    /// Reads the CAR: frames sections, admits only blocks of the DAG, verifies them and hands them to the state,
+    /// which drains whatever the assembly can use into the sink.
+    ///
+    /// With `parallelVerification`, up to two blocks per core are hashed at once in child tasks while the stream
+    /// goes on being read (a pipeline: the reader waits only when the window is full, never for a whole batch to
+    /// finish); verdicts are settled in CAR order, so the outcome (which block is the first bad one, what reaches
+    /// the sink when) never depends on scheduling.
     private func receiveCAR(
         _ root: CID, _ response: HTTPStreamingResponse, _ gateway: String, _ state: inout RetrievalState,
         _ sink: (ArraySlice<UInt8>) throws -> Void
@@ -79,10 +84,7 @@ extension Retrieval {
         var expected: Set<Multihash> = [root.multihash]
         var checkedRoots = false
         let maxBuffered = max(64 << 20, options.window * options.maxBlockSize)
-        // Blocks read but not yet verified; verified together once they are worth a trip to every core.
-        var batch = [CARReader.Section]()
-        var batchBytes = 0
-        let batchLimit = options.parallelVerification ? max(1 << 20, Parallel.cores << 19) : 0
+        let window = options.parallelVerification ? 2 * Parallel.cores : 0
 
         func settle(_ cid: CID, _ block: [UInt8], valid: Bool) throws {
             guard valid else { throw CARFailure.lied("served block \(cid) with content that does not match it") }
@@ -92,69 +94,76 @@ extension Retrieval {
                 throw CARFailure.incomplete("its CAR is not in depth-first order")
             }
         }
-        /// Verifies the batch on every core and settles it in CAR order, so the outcome (which block is the
-        /// first bad one, what reaches the sink when) never depends on scheduling.
-        func verifyBatch() throws {
-            guard !batch.isEmpty else { return }
-            let sections = batch
-            batch.removeAll(keepingCapacity: true)
-            batchBytes = 0
-            var failure: (any Error)? = nil
-            Parallel.forEach(sections.count, { sections[$0].cid.verifies(sections[$0].block) }) { index, valid in
-                guard failure == nil else { return }
-                do { try settle(sections[index].cid, sections[index].block, valid: valid) } catch { failure = error }
-            }
-            if let failure { throw failure }
-        }
 
-        var stranger: CID? = nil  // a block that is not part of the DAG: the CAR is refused from there on
-        var brokeOff: HTTPError? = nil
-        do {
-            reading: for try await chunk in response.body {
-                try Interruption.check()
-                let sections: [CARReader.Section]
-                do {
-                    sections = try chunk.withUnsafeBytes { try reader.feed($0) }
-                } catch let error as FetchError {
-                    throw CARFailure.lied("sent a broken CAR (\(error))")
-                }
-                if !checkedRoots, let roots = reader.roots {
-                    checkedRoots = true
-                    guard roots.contains(where: { $0.multihash == root.multihash }) else {
-                        throw CARFailure.lied("sent a CAR for other roots (\(roots.map(\.description)))")
-                    }
-                }
-                for section in sections {
-                    guard expected.contains(section.cid.multihash) else {
-                        stranger = section.cid
-                        break reading
-                    }
-                    if section.cid.codec == .dagPB {
-                        // Links of a block not yet verified only widen what may follow; a bad block ends it all.
-                        let links = section.block.withUnsafeBytes {
-                            try? DagPBNode.parse($0, maxLinks: options.limits.maxLinks).0
-                        }
-                        for link in links ?? [] { expected.insert(link.cid.multihash) }
-                    }
-                    guard batchLimit > 0 else {
-                        try settle(section.cid, section.block, valid: section.cid.verifies(section.block))
-                        continue
-                    }
-                    batch.append(section)
-                    batchBytes += section.block.count
-                    if batchBytes >= batchLimit || batch.count >= 64 * Parallel.cores { try verifyBatch() }
+        try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            // Sections being hashed, by their place in the CAR, and verdicts that came back before their turn.
+            var hashing: [Int: CARReader.Section] = [:]
+            var verdicts: [Int: Bool] = [:]
+            var read = 0
+            var settled = 0
+            func collect(_ verdict: (Int, Bool)) throws {
+                verdicts[verdict.0] = verdict.1
+                while let valid = verdicts.removeValue(forKey: settled),
+                    let section = hashing.removeValue(forKey: settled)
+                {
+                    settled += 1
+                    try settle(section.cid, section.block, valid: valid)
                 }
             }
-        } catch let error as HTTPError {
-            brokeOff = error
-        }
-        // Blocks read before the stranger or the break stay: they are verified and kept like any other.
-        try verifyBatch()
-        if let stranger {
-            throw CARFailure.lied("sent block \(stranger), which is not part of \(root)")
-        }
-        if let brokeOff {
-            throw CARFailure.incomplete("its CAR broke off (\(brokeOff))")
+
+            var stranger: CID? = nil  // a block that is not part of the DAG: the CAR is refused from there on
+            var brokeOff: HTTPError? = nil
+            do {
+                reading: for try await chunk in response.body {
+                    try Interruption.check()
+                    let sections: [CARReader.Section]
+                    do {
+                        sections = try chunk.withUnsafeBytes { try reader.feed($0) }
+                    } catch let error as FetchError {
+                        throw CARFailure.lied("sent a broken CAR (\(error))")
+                    }
+                    if !checkedRoots, let roots = reader.roots {
+                        checkedRoots = true
+                        guard roots.contains(where: { $0.multihash == root.multihash }) else {
+                            throw CARFailure.lied("sent a CAR for other roots (\(roots.map(\.description)))")
+                        }
+                    }
+                    for section in sections {
+                        guard expected.contains(section.cid.multihash) else {
+                            stranger = section.cid
+                            break reading
+                        }
+                        if section.cid.codec == .dagPB {
+                            // Links of a block not yet verified only widen what may follow; a bad block ends it all.
+                            let links = section.block.withUnsafeBytes {
+                                try? DagPBNode.parse($0, maxLinks: options.limits.maxLinks).0
+                            }
+                            for link in links ?? [] { expected.insert(link.cid.multihash) }
+                        }
+                        guard window > 0 else {
+                            try settle(section.cid, section.block, valid: section.cid.verifies(section.block))
+                            continue
+                        }
+                        let place = read
+                        read += 1
+                        hashing[place] = section
+                        group.addTask { (place, section.cid.verifies(section.block)) }
+                        while read - settled >= window, let verdict = try await group.next() {
+                            try collect(verdict)
+                        }
+                    }
+                }
+            } catch let error as HTTPError {
+                brokeOff = error
+            }
+            // Blocks read before the stranger or the break stay: they are verified and kept like any other.
+            while let verdict = try await group.next() { try collect(verdict) }
+            if let stranger {
+                throw CARFailure.lied("sent block \(stranger), which is not part of \(root)")
+            }
+            if let brokeOff {
+                throw CARFailure.incomplete("its CAR broke off (\(brokeOff))")
+            }
         }
         do {
             try reader.finish()

@@ -6,7 +6,7 @@ import Shared
 /// 1. The whole DAG is asked for as one CAR (`dag-scope=entity`) from the best HTTP gateway, the second best
 ///    joining the race when the first is slow to answer (`Retrieval+CAR.swift`). Each section is checked as it
 ///    arrives: its CID must be the root or linked from a block already received (else the CAR carries an extra
-///    block), and its bytes must hash to that CID (a batch of blocks at a time on every core). A gateway that
+///    block), and its bytes must hash to that CID (on every core, while the stream goes on being read). A gateway that
 ///    fails either check is banned for the run. Verified blocks stay useful whatever happens next.
 /// 2. Whatever the CAR did not deliver (it was truncated, incomplete, refused, or no gateway speaks CAR) is
 ///    fetched block by block (`?format=raw`), up to `window` at a time, each from the best-scoring gateway;
@@ -25,8 +25,10 @@ struct Retrieval: Sendable {
         var window = 16
         /// Try a CAR first.
         var useCAR = true
-        /// Hash CAR blocks in batches on every core (`Parallel.forEach`); otherwise each block as it arrives, on
-        /// the reading task.
+        /// Hash CAR blocks on every core, up to two per core at once, while the stream is read; otherwise each
+        /// block as it arrives, on the reading task. A pipeline rather than `Parallel.forEach` over batches: a
+        /// batch makes the reader wait for its slowest block, which cost more than it saved on a busy 2-core
+        /// machine (docs/fetch.md §2).
         var parallelVerification = Parallel.cores > 1
 
         /// How long to wait for a slow gateway before racing the next one, at most.
