@@ -216,7 +216,7 @@ struct Container {
         let response = try await engine.client.stream(request)
         guard response.isSuccess else {
             let collected = try await response.collect()
-            throw EngineError(
+            throw ExecError.engine(
                 status: response.status, message: EngineAPI.message(collected.bytes), method: "GET",
                 path: "/containers/\(id)/logs")
         }

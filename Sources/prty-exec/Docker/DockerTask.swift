@@ -74,18 +74,10 @@ struct DockerTask {
             result.storageGB = Double(metrics.blockBytes) / Double(1 << 30)
             result.estimatedCycles = UInt64(max(0, min(1.8e19, result.cpuSeconds * Self.cpuHertz)))
             return result
-        } catch let error as ImageUnavailable {
-            result.exitCode = -1
-            result.output = prefix
-            result.error = error.description
         } catch let error as InterruptedError {
             result.exitCode = -1
             result.output = prefix
             result.error = "prty-exec was \(error.description) before the task ran"
-        } catch let error as EngineError {
-            result.exitCode = -1
-            result.output = prefix
-            result.error = error.description
         } catch {
             result.exitCode = -1
             result.output = prefix
