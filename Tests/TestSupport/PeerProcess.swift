@@ -112,6 +112,16 @@ public final class PeerProcess: Sendable {
         return PeerError("\(name) \(why)" + (errors.isEmpty ? "" : "\n\(errors.suffix(3000))"))
     }
 
+    /// Waits up to `timeout` seconds for the peer to exit by itself: its shell status (128 + n when a signal ended
+    /// it), or nil while it still runs (or was never started).
+    public func wait(_ timeout: TimeInterval) -> Int32? {
+        guard let process = process.withLock({ $0 }) else { return nil }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else { return nil }
+        return Self.status(process)
+    }
+
     /// Sends `signal`, waits up to `grace` seconds for the exit, then SIGKILL, and reaps the peer. Returns its
     /// shell status (128 + n when a signal ended it), or nil when it was already stopped: safe to call twice.
     @discardableResult
@@ -129,8 +139,12 @@ public final class PeerProcess: Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
+        return Self.status(process)
+    }
+
+    /// A shell's `$?` for an exited process.
+    private static func status(_ process: Process) -> Int32 {
+        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     /// The handle the child gets for `output`, and this side's read end when it is a pipe.
