@@ -39,7 +39,7 @@ extension Subprocess {
             childFDs.append(fd)
         }
 
-        let started = Self.now()
+        let started = Monotonic.seconds()
         let pid = try spawn(path: path, stdio: childFDs)
         for fd in childFDs { close(fd) }
         childFDs = []

@@ -46,7 +46,7 @@ extension Subprocess {
         func signalGroup(_ signal: Int32) { kill(-pid, signal) }
 
         while true {
-            let now = Self.now()
+            let now = Monotonic.seconds()
             let pipesOpen = ends.stdout >= 0 || ends.stderr >= 0
             if exitStatus != nil && !pipesOpen { break }
 
@@ -106,11 +106,11 @@ extension Subprocess {
                             if case .running = phase, exitStatus == nil {
                                 cancelled = true
                                 signalGroup(SIGTERM)
-                                phase = .terminating(killAt: Self.now() + killGrace)
+                                phase = .terminating(killAt: Monotonic.seconds() + killGrace)
                             }
                         } else if tag == WakePipe.exited, messages.count >= 5 {
                             exitStatus = messages[1..<5].withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
-                            exitedAt = Self.now()
+                            exitedAt = Monotonic.seconds()
                             messages.removeFirst(5)
                         } else {
                             break
@@ -158,13 +158,5 @@ extension Subprocess {
 
     private static func limit(_ output: Output) -> Int {
         if case .capture(let limit) = output { max(0, limit) } else { 0 }
-    }
-}
-
-extension Subprocess {
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }

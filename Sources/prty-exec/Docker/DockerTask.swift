@@ -23,12 +23,8 @@ struct DockerTask {
         result.hashed = true
         if run.noncePrefix { result.id = TaskResult.randomID() }
         result.commandHash = TaskResult.commandHash(run.command)
-        let clock = ContinuousClock.now
-        func elapsed() -> Int64 {
-            let duration = ContinuousClock.now - clock
-            return TaskResult.milliseconds(
-                Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-        }
+        let started = Monotonic.seconds()
+        func elapsed() -> Int64 { TaskResult.milliseconds(Monotonic.seconds() - started) }
         let prefix = run.noncePrefix ? "NONCE: \(task.nonce)\n" : ""
         do {
             let images = Images(engine: engine, log: log, timeout: limits.pullTimeout)

@@ -14,12 +14,8 @@ struct LLMTask {
 
     func execute(task: ExecTask) async throws -> TaskResult {
         var result = TaskResult(taskID: task.id)
-        let started = ContinuousClock.now
-        func milliseconds() -> Int64 {
-            let duration = ContinuousClock.now - started
-            return TaskResult.milliseconds(
-                Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-        }
+        let started = Monotonic.seconds()
+        func milliseconds() -> Int64 { TaskResult.milliseconds(Monotonic.seconds() - started) }
         do {
             let generation = try await backend.generate(
                 spec, firstToken: firstToken, betweenTokens: betweenTokens, log: log)
