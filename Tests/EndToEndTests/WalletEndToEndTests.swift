@@ -221,8 +221,10 @@ struct WalletEndToEndTests {
             // Wrong password: 77.
             let wrong = directoryFile(home, "wrong", "not the password\n")
             Self.expectFailure(
-                try home.run(["stake", "--amount", "1"], extra: ["PRTY_PASSWORD_FILE": wrong]), 77, "wrong password for")
-            Self.expectFailure(try home.run(["address", "--verify", "--password-file", wrong]), 77, "wrong password for")
+                try home.run(["stake", "--amount", "1"], extra: ["PRTY_PASSWORD_FILE": wrong]), 77, "wrong password for"
+            )
+            Self.expectFailure(
+                try home.run(["address", "--verify", "--password-file", wrong]), 77, "wrong password for")
             // Amounts: zero, negative, over-precise, malformed: 64, before any network call.
             for amount in ["0", "-1", "0.0000000000000000001", "1e18", "abc"] {
                 let result = try home.run(["stake", "--amount", amount])
@@ -251,7 +253,8 @@ struct WalletEndToEndTests {
                 78, "there is no contract at BLOCKCHAIN_TOKEN_ADDRESS")
             // A contract that reverts: the reason decoded from eth_estimateGas, exit 1, nothing sent.
             Self.expectFailure(
-                try home.run(["unstake", "--amount", "1"], extra: ["BLOCKCHAIN_STAKE_WALLET_ADDRESS": node.reverter]), 1,
+                try home.run(["unstake", "--amount", "1"], extra: ["BLOCKCHAIN_STAKE_WALLET_ADDRESS": node.reverter]),
+                1,
                 "withdrawFunds would revert: stake contract paused; nothing was sent")
             // Loose permissions: refused for signing (77), only warned about by `address`.
             chmod(home.keystore, 0o644)

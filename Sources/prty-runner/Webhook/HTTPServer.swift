@@ -242,7 +242,8 @@ final class HTTPServer: Sendable {
                 return
             }
             if head.expectsContinue && buffer.count < head.contentLength {
-                Self.send(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: Monotonic.seconds() + limits.bodyTimeout)
+                Self.send(
+                    fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: Monotonic.seconds() + limits.bodyTimeout)
             }
             let bodyDeadline = Monotonic.seconds() + limits.bodyTimeout
             while buffer.count < head.contentLength {
@@ -256,7 +257,9 @@ final class HTTPServer: Sendable {
             let request = Request(method: head.method, target: head.target, headers: head.headers, body: body)
             let response = handler(request)
             let keepAlive = head.keepAlive && !stopped.load(ordering: .acquiring)
-            guard Self.send(fd, Self.encode(response, keepAlive: keepAlive), deadline: Monotonic.seconds() + limits.bodyTimeout),
+            guard
+                Self.send(
+                    fd, Self.encode(response, keepAlive: keepAlive), deadline: Monotonic.seconds() + limits.bodyTimeout),
                 keepAlive
             else { return }
         }
