@@ -37,7 +37,7 @@ struct DatasetBuilder {
     /// The Dataset for `content`; `cid` goes into `source` (nil for a local file).
     func build(_ content: UnsafeRawBufferPointer, format: Format, cid: String?) throws(FetchError) -> Dataset {
         let chosen = format == .auto ? Self.detect(content) : format
-        var dataset = chosen == .json ? try json(Array(content)) : try csv(content)
+        var dataset = chosen == .json ? try json(content) : try csv(content)
         var source: [String: JSON] = ["format": .string(chosen.rawValue)]
         if let cid { source["cid"] = .string(cid) }
         dataset.source = .object(source)
@@ -53,10 +53,15 @@ struct DatasetBuilder {
 
     /// JSON when the first non-blank byte is `{` or `[`, CSV otherwise.
     static func detect(_ content: UnsafeRawBufferPointer) -> Format {
+        let first = firstByte(content)
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[") ? .json : .csv
+    }
+
+    /// The first byte after a byte-order mark and blanks, if any.
+    static func firstByte(_ content: UnsafeRawBufferPointer) -> UInt8? {
         var index = content.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while index < content.count, [0x20, 0x09, 0x0A, 0x0D].contains(content[index]) { index += 1 }
-        guard index < content.count else { return .csv }
-        return content[index] == UInt8(ascii: "{") || content[index] == UInt8(ascii: "[") ? .json : .csv
+        return index < content.count ? content[index] : nil
     }
 
     static let missingMarkers: Set<String> = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "?"]
@@ -495,75 +500,58 @@ struct DatasetBuilder {
 
     // MARK: - JSON
 
-    /// A Dataset document (kept as it is), the seed's `{"features": [[…]], "labels": […]}` (labels may be
-    /// strings), or an array of rows `[[…, label], …]` (the label column as for CSV).
-    private func json(_ content: [UInt8]) throws(FetchError) -> Dataset {
-        let document: JSON
-        do {
-            document = try JSONParser.parse(content)
-        } catch {
-            throw .badData("the JSON is not valid: \(error)")
-        }
-        switch document {
-        case .object(let object):
+    /// A Dataset document (kept as it is) or the plain `{"features": [[…]], "labels": […]}` (labels may be
+    /// strings): read once, by Shared's `DatasetReader`, the one reader every tool uses (docs/formats.md §2.2).
+    /// An array of rows `[[…, label], …]` (the label column as for CSV, `null` cells under `--missing`).
+    private func json(_ content: UnsafeRawBufferPointer) throws(FetchError) -> Dataset {
+        if Self.firstByte(content) == UInt8(ascii: "{") {
             if options.labelColumnGiven {
                 throw .usage("--label-column applies to CSV and to JSON arrays of rows, not to a JSON object")
             }
-            if object["format"] != nil {
-                do {
-                    return try DatasetReader.read(content, regression: options.regression)
-                } catch {
-                    throw .badData("\(error)")
-                }
+            do {
+                return try DatasetReader.read(Array(content), regression: options.regression)
+            } catch {
+                throw .badData(error.message)
             }
-            guard case .array(let rows)? = object["features"] else {
-                throw .badData("a JSON dataset needs a \"features\" array of rows (and \"labels\")")
-            }
-            guard case .array(let labelValues)? = object["labels"] else {
-                throw .badData("a JSON dataset needs a \"labels\" array beside \"features\"")
-            }
-            guard rows.count == labelValues.count else {
-                throw .badData("the JSON has \(rows.count) feature rows but \(labelValues.count) labels")
-            }
-            var names: [String]? = nil
-            if case .array(let items)? = object["feature_names"] { names = items.compactMap(\.stringValue) }
-            return try table(rows.map { row -> [JSON]? in row.arrayValue }, labels: labelValues, featureNames: names)
-        case .array(let rows):
-            var table = [[JSON]]()
-            var labels = [JSON]()
-            for (index, row) in rows.enumerated() {
-                guard case .array(var cells) = row else {
-                    throw .badData("row \(index + 1) of the JSON array is not an array of cells")
-                }
-                let label: Int
-                switch options.labelColumn {
-                case .last: label = cells.count - 1
-                case .index(let given): label = given < 0 ? cells.count + given : given
-                case .name(let name):
-                    throw .usage("--label-column \(name) needs a header; JSON rows have none, give an index")
-                }
-                guard label >= 0 && label < cells.count else {
-                    throw .badData("row \(index + 1) has no column \(label) for the label")
-                }
-                labels.append(cells.remove(at: label))
-                table.append(cells)
-            }
-            return try self.table(table.map { Optional($0) }, labels: labels, featureNames: nil)
-        default:
+        }
+        let document: JSON
+        do {
+            document = try JSONParser.parse(Array(content))
+        } catch {
+            throw .badData("the JSON is not valid: \(error)")
+        }
+        guard case .array(let rows) = document else {
             throw .badData("the JSON is \(document.typeName); expected a dataset object or an array of rows")
         }
+        var table = [[JSON]]()
+        var labels = [JSON]()
+        for (index, row) in rows.enumerated() {
+            guard case .array(var cells) = row else {
+                throw .badData("row \(index + 1) of the JSON array is not an array of cells")
+            }
+            let label: Int
+            switch options.labelColumn {
+            case .last: label = cells.count - 1
+            case .index(let given): label = given < 0 ? cells.count + given : given
+            case .name(let name):
+                throw .usage("--label-column \(name) needs a header; JSON rows have none, give an index")
+            }
+            guard label >= 0 && label < cells.count else {
+                throw .badData("row \(index + 1) has no column \(label) for the label")
+            }
+            labels.append(cells.remove(at: label))
+            table.append(cells)
+        }
+        return try self.table(table, labels: labels)
     }
 
-    private func table(_ rows: [[JSON]?], labels labelValues: [JSON], featureNames: [String]?) throws(FetchError)
-        -> Dataset
-    {
+    private func table(_ rows: [[JSON]], labels labelValues: [JSON]) throws(FetchError) -> Dataset {
         guard let first = rows.first else { throw .badData("the data has no rows; it needs at least one") }
-        let width = first?.count ?? 0
+        let width = first.count
         var features = [Double]()
         features.reserveCapacity(rows.count * width)
         var missing = [Int]()
         for (index, row) in rows.enumerated() {
-            guard let row else { throw .badData("features row \(index + 1) is not an array") }
             guard row.count == width else {
                 throw .badData("features row \(index + 1) has \(row.count) values; every row needs \(width)")
             }
@@ -581,9 +569,6 @@ struct DatasetBuilder {
                     throw .badData("row \(index + 1), column \(column + 1) is \(cell.typeName), not a finite number")
                 }
             }
-        }
-        if let featureNames, featureNames.count != width {
-            throw .badData("feature_names has \(featureNames.count) names for \(width) features")
         }
         var labels = [Double]()
         var missingLabels = [Int]()
@@ -626,7 +611,7 @@ struct DatasetBuilder {
         }
         return try finish(
             features: features, width: width, labels: labels, missing: missing,
-            missingLabels: missingLabels, labelNames: labelNames, featureNames: featureNames,
+            missingLabels: missingLabels, labelNames: labelNames, featureNames: nil,
             describe: { "column \($0 + 1)" })
     }
 }
