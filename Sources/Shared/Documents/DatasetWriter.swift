@@ -105,7 +105,7 @@ public enum DatasetWriter {
         guard rows > 0 else { return }
         let blockRows = max(1, out.capacity / rowBound)
         let blocks = (rows + blockRows - 1) / blockRows
-        let workers = min(blocks, TemporaryParallel.cores)
+        let workers = min(blocks, Parallel.cores)
         if workers <= 1 {
             for block in 0..<blocks {
                 let first = block * blockRows
@@ -123,7 +123,7 @@ public enum DatasetWriter {
         while round < blocks {
             let inRound = min(workers, blocks - round)
             let first = round
-            TemporaryParallel.forEach(inRound) { slot in
+            Parallel.forEach(inRound) { slot in
                 let start = (first + slot) * blockRows
                 let range = start..<min(start + blockRows, rows)
                 return formatRows(values, width: width, rows: range, to: scratch + slot * scratchSize)
@@ -164,10 +164,3 @@ public enum DatasetWriter {
     }
 }
 
-// TEMPORARY until main's Shared/Concurrency/Parallel.swift lands.
-enum TemporaryParallel {
-    static var cores: Int { 2 }
-    static func forEach<T>(_ count: Int, _ work: (Int) -> T, into collect: (Int, T) -> Void) {
-        for index in 0..<count { collect(index, work(index)) }
-    }
-}
