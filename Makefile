@@ -12,7 +12,7 @@ VENV_BENCH := .venv-bench
 # Every apt package the project needs, named even where a machine may already have it.
 APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
 	python3 python3-venv bash-completion zsh fish ipfs-cid openssl shellcheck \
-	docker.io busybox-static util-linux curl wrk nginx-light
+	docker.io busybox-static util-linux curl wrk nginx-light time
 # One optimised build serves the unit tests (@testable import) and the end-to-end tests (the binaries).
 # Tests run one at a time: on 2 cores, CPU-heavy training tests in parallel starve the cooperative threads
 # that the timeout and cancellation tests need (a whole run takes about 3 minutes).

@@ -2,8 +2,8 @@
 
 Input: bench_json.py's 1,000,000 × 20 classification Dataset (same seed, same cached file in bench/data, about
 390 MB of JSON). Its numbers take rows × 21 × 8 bytes as doubles (20 features and the label): 168 MB, the
-yardstick. Each command runs once as a fresh child; its peak RSS is the kernel's ru_maxrss for that child alone
-(os.wait4), which counts every page it touched: the shared Swift/Foundation pages every tool maps, the input as
+yardstick. Each command runs once as a fresh child under GNU time; its peak RSS is `%M`, the kernel's ru_maxrss
+for that child, which counts every page it touched: the shared Swift/Foundation pages every tool maps, the input as
 it is read, and the parsed numbers.
 - `prty-fetch parse big.json > /dev/null` (a local Dataset → Dataset document);
 - `prty-partition --strategy sequential --parts 1 --index 0 < big.json > /dev/null` (parse, copy, write);
@@ -16,34 +16,34 @@ import json
 import os
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import bench_json
 
 TIMEOUT_S = 1800
+GNU_TIME = "/usr/bin/time"
 
 
 def peak_rss(argv, stdin=None):
-    """(peak RSS in bytes, wall seconds) of one fresh child; raises with the end of stderr on a non-zero exit."""
+    """(peak RSS in bytes, wall seconds) of one fresh child, from GNU time's %M; raises with the end of stderr on a
+    non-zero exit. Not os.wait4 from here: Linux keeps a process's high-water mark across execve, so a child forked
+    from this (large) Python process would report Python's resident size at the fork when the tool's is smaller.
+    GNU time forks the tool from a process of a megabyte or two."""
+    if not os.access(GNU_TIME, os.X_OK):
+        raise FileNotFoundError(f"{GNU_TIME} (Debian package `time`, in the Makefile's APT_PACKAGES) is missing")
     with open(stdin or os.devnull, "rb") as source, open(os.devnull, "wb") as sink, \
-            tempfile.TemporaryFile() as errors:
+            tempfile.NamedTemporaryFile(suffix=".rss") as report, tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        child = subprocess.Popen([str(a) for a in argv], stdin=source, stdout=sink, stderr=errors)
-        timer = threading.Timer(TIMEOUT_S, child.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
+        done = subprocess.run([GNU_TIME, "-f", "%M", "-o", report.name] + [str(a) for a in argv], stdin=source,
+                              stdout=sink, stderr=errors, timeout=TIMEOUT_S)
         elapsed = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
-        if child.returncode != 0:
+        if done.returncode != 0:
             errors.seek(0)
             tail = errors.read().decode(errors="replace").strip().splitlines()[-3:]
-            raise RuntimeError(f"{Path(str(argv[0])).name} exited {child.returncode}: {' | '.join(tail)}")
-    return usage.ru_maxrss * 1024, elapsed  # Linux reports kilobytes
+            raise RuntimeError(f"{Path(str(argv[0])).name} exited {done.returncode}: {' | '.join(tail)}")
+        kilobytes = int(Path(report.name).read_text().split()[-1])
+    return kilobytes * 1024, elapsed
 
 
 def run(ctx):
