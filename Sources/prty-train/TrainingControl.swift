@@ -24,12 +24,3 @@ struct TrainingControl: Sendable {
         }
     }
 }
-
-/// Seconds on CLOCK_MONOTONIC: for durations, never for dates.
-enum Monotonic {
-    static func seconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
-}
