@@ -27,7 +27,7 @@ final class ForestData: @unchecked Sendable {
     func distinctCount(_ feature: Int) -> Int { valueOffsets[feature + 1] - valueOffsets[feature] }
 
     /// Ranks every feature (in parallel, one feature per step) and maps labels to class indices.
-    /// Throws `DataError` for a label that is not one of `classes` or a non-finite feature value.
+    /// Throws `TrainError.data` for a label that is not one of `classes` or a non-finite feature value.
     init(_ data: Dataset, classes: [Double], threads: Int) throws {
         rowCount = data.count
         featureCount = data.width
@@ -55,7 +55,7 @@ final class ForestData: @unchecked Sendable {
             classIndex.deallocate()
             xLogX.deallocate()
             let shown = classes.prefix(10).map(NumberFormat.shortest).joined(separator: ", ")
-            throw DataError(
+            throw TrainError.data(
                 "label \(NumberFormat.shortest(badLabel)) is not one of the dataset's classes [\(shown)"
                     + "\(classes.count > 10 ? ", …" : "")]; check the Dataset's classes field")
         }
@@ -103,7 +103,7 @@ final class ForestData: @unchecked Sendable {
         distinct.deallocate()
         nonFinite.deallocate()
         if let badFeature {
-            throw DataError(
+            throw TrainError.data(
                 "feature \(badFeature) holds a NaN or infinite value; clean the data or use "
                     + "prty-fetch --missing")
         }

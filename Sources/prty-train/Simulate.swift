@@ -49,8 +49,7 @@ struct Simulate {
 
     init(_ invocation: Invocation) throws {
         let arguments = invocation.arguments
-        var task = try arguments.value("task").map(TaskConfig.load) ?? .empty
-        task = try Fit.applyFlags(arguments, to: task)
+        let task = try Fit.task(arguments)
         var partitionValues = task.values["partition_config"]?.objectValue ?? [:]
         defaultStrategy = partitionValues["strategy"] == nil && arguments.value("strategy") == nil
         if partitionValues["strategy"] == nil {
@@ -74,8 +73,7 @@ struct Simulate {
         partition.take = .train
         try partition.validate()
         self.partition = partition
-        let settings = try Settings.load(arguments: arguments, log: invocation.log)
-        caps = try TrainCaps(settings: settings)
+        caps = try TrainCaps(arguments: arguments, log: invocation.log)
         _ = try TrainConfig(self.task, caps: caps)  // every config problem before the data is read
         log = invocation.log
     }
