@@ -2,6 +2,11 @@ import Foundation
 import Shared
 
 extension Fit {
+    /// `--task FILE|JSON`, for `fit` and `simulate` (`help` says what the task must hold).
+    static func taskOption(help: String) -> Option {
+        Option("task", short: "t", value: .single("FILE|JSON"), help: help, completion: .file)
+    }
+
     /// `--task` (the empty task without it) with the single-field flags written in.
     static func task(_ arguments: Arguments) throws -> TaskConfig {
         try applyFlags(arguments, to: try arguments.value("task").map(TaskConfig.load) ?? .empty)

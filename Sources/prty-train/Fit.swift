@@ -7,9 +7,7 @@ struct Fit {
     static let command = Command(
         "fit", summary: "train the task's model on the dataset on stdin and write a model update",
         options: [
-            Option(
-                "task", short: "t", value: .single("FILE|JSON"),
-                help: "the FL task (the server's Task or its config), as a file or inline JSON", completion: .file),
+            taskOption(help: "the FL task (the server's Task or its config), as a file or inline JSON"),
             Option(
                 "model-type", value: .single("TYPE"), help: "override model_type",
                 completion: .choices(ModelType.allCases.map(\.rawValue))),

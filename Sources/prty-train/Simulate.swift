@@ -12,9 +12,7 @@ struct Simulate {
     static let command = Command(
         "simulate", summary: "run a whole federated session locally and compare it with central training",
         options: [
-            Option(
-                "task", short: "t", value: .single("FILE|JSON"),
-                help: "the FL task (model_type, model_config, train_config, partition_config)", completion: .file),
+            Fit.taskOption(help: "the FL task (model_type, model_config, train_config, partition_config)"),
             Option("participants", value: .single("N"), help: "how many participants (default: total_parts, else 3)"),
             Option("rounds", value: .single("R"), help: "how many rounds (default 1; a forest trains in one)"),
             Option(
