@@ -66,10 +66,9 @@ final class ForestData: @unchecked Sendable {
         let nonFinite = UnsafeMutableBufferPointer<Bool>.allocate(capacity: max(f, 1))
         nonFinite.initialize(repeating: false)
         let shared = ForestRanking(codes: codes, distinct: distinct, nonFinite: nonFinite)
-        data.features.withUnsafeBufferPointer { features in
-            let rows = ForestShared(features)
+        data.features.withUnsafeBufferPointer { rows in
             let perWorker = (f + threads - 1) / max(threads, 1)
-            DispatchQueue.concurrentPerform(iterations: min(max(threads, 1), max(f, 1))) { worker in
+            Parallel.workers(min(max(threads, 1), max(f, 1))) { worker in
                 let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
                 let order = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
                 let keysTmp = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
@@ -83,7 +82,7 @@ final class ForestData: @unchecked Sendable {
                 let first = worker * perWorker
                 for feature in first..<min(first + perWorker, f) {
                     shared.rank(
-                        feature: feature, features: rows.value, rowCount: n, width: f,
+                        feature: feature, features: rows, rowCount: n, width: f,
                         keys: keys, order: order, keysTmp: keysTmp, orderTmp: orderTmp)
                 }
             }
@@ -128,16 +127,11 @@ final class ForestData: @unchecked Sendable {
     }
 }
 
-/// A value handed to `DispatchQueue.concurrentPerform` workers that only read it. The wrapped buffer must stay
-/// valid and unchanged while they run (the caller's `withUnsafeBufferPointer` scope guarantees it).
-struct ForestShared<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// Where the ranking workers write. Invariant: worker steps touch disjoint parts (feature f's entries of `codes`,
-/// `distinct[f]`, `nonFinite[f]`), and the owner reads them only after `concurrentPerform` returns.
-private struct ForestRanking: @unchecked Sendable {
+/// Where the ranking workers write, one feature per step. It stays a set of raw buffers rather than
+/// `ParallelSlots` because one step writes a strided column of the shared row-major `codes` (feature f's entry of
+/// every row), not one slot; the steps touch disjoint parts (feature f's column, `distinct[f]`, `nonFinite[f]`)
+/// and the owner reads them only after `Parallel.workers` returns.
+private struct ForestRanking {
     let codes: UnsafeMutablePointer<UInt32>
     let distinct: UnsafeMutableBufferPointer<[Double]>
     let nonFinite: UnsafeMutableBufferPointer<Bool>

@@ -23,7 +23,7 @@ enum MiniBatchLoop {
         var order = Array(0..<rows)
         var history: [Double] = []
         for epoch in 1...settings.epochs {
-            Shuffle.rows(&order, &random)
+            random.shuffle(&order)
             var epochLoss = 0.0
             var start = 0
             var batch = 0

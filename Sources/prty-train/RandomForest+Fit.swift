@@ -34,10 +34,10 @@ extension RandomForest {
                 "the dataset has \(data.width) features per row but the forest was configured "
                     + "for \(config.featureCount)")
         }
-        let started = clock()
+        let started = Monotonic.seconds()
         let workers = max(1, min(threads, config.numTrees))
         let prepared = try ForestData(data, classes: config.classes, threads: workers)
-        let rankedAt = clock()
+        let rankedAt = Monotonic.seconds()
         log.info(
             "forest_start",
             "growing \(config.numTrees) trees on \(data.count) rows × \(data.width) features "
@@ -47,16 +47,16 @@ extension RandomForest {
                 "threads": .int(workers),
             ])
 
-        let slots = ForestSlots<ForestBuilder.Grown>(count: config.numTrees)
+        let slots = ParallelSlots<ForestBuilder.Grown>(count: config.numTrees)
         defer { slots.release() }
-        let next = ForestCounter()
+        let next = Atomic<Int>(0)  // the next tree a worker takes
         let root = SeededRandom(seed: config.randomState)
         let total = config.numTrees
         let progress = ProgressReporter(log: log, label: "growing trees", unit: .items("trees"), total: Int64(total))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        Parallel.workers(workers) { _ in
             let builder = ForestBuilder(data: prepared, config: config)
             while !Interruption.isRequested, !control.isPastDeadline {
-                let index = next.value.add(1, ordering: .relaxed).oldValue
+                let index = next.add(1, ordering: .relaxed).oldValue
                 guard index < total else { return }
                 guard let grown = builder.grow(index: index, random: root.derived(UInt64(index))) else { return }
                 slots.store(grown, at: index)
@@ -68,7 +68,7 @@ extension RandomForest {
         if control.isPastDeadline, slots.count < total {
             throw TrainError.forestDeadline(limit: control.deadlineText, grown: slots.count, trees: total)
         }
-        let grownAt = clock()
+        let grownAt = Monotonic.seconds()
         var grown = [ForestBuilder.Grown]()
         grown.reserveCapacity(total)
         for index in 0..<total {
@@ -94,7 +94,7 @@ extension RandomForest {
             if config.oobScore { forest.oobScore = outOfBag?.accuracy }
         }
         let nodes = forest.trees.reduce(0) { $0 + $1.nodes.count }
-        let finished = clock()
+        let finished = Monotonic.seconds()
         log.debug(
             "forest_timing",
             "ranking \(Self.milliseconds(rankedAt - started)) ms, trees "
@@ -109,13 +109,6 @@ extension RandomForest {
                 + (oobText ?? ""),
             ["trees": .int(total), "nodes": .int(nodes), "oob_score": forest.oobScore.map(JSON.double) ?? .null])
         return (forest, measure ? outOfBag : nil)
-    }
-
-    /// Seconds on CLOCK_MONOTONIC, for the log line.
-    private static func clock() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     private static func milliseconds(_ seconds: Double) -> Int { Int((seconds * 1000).rounded()) }
@@ -136,45 +129,4 @@ extension RandomForest {
         let total = mean.reduce(0, +)
         return total > 0 ? mean.map { $0 / total } : mean
     }
-}
-
-/// One slot per tree, each written by exactly one worker and read by the owner after the workers are done:
-/// that ownership is the invariant behind `@unchecked Sendable`.
-private final class ForestSlots<Value>: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<Value?>
-    private let stored = Atomic<Int>(0)
-
-    init(count: Int) {
-        buffer = .allocate(capacity: max(count, 1))
-        buffer.initialize(repeating: nil)
-    }
-
-    func store(_ value: Value, at index: Int) {
-        buffer[index] = value
-        stored.add(1, ordering: .relaxed)
-    }
-    /// How many values are stored.
-    var count: Int { stored.load(ordering: .relaxed) }
-    func take(at index: Int) -> Value? {
-        let value = buffer[index]
-        buffer[index] = nil
-        return value
-    }
-    func release() {
-        buffer.deinitialize()
-        buffer.deallocate()
-    }
-}
-
-extension TrainingControl {
-    /// Whether the deadline, if any, has passed (read by the tree workers between trees).
-    fileprivate var isPastDeadline: Bool {
-        guard let deadline else { return false }
-        return Monotonic.seconds() > deadline
-    }
-}
-
-/// The next tree a worker takes.
-private final class ForestCounter: Sendable {
-    let value = Atomic<Int>(0)
 }

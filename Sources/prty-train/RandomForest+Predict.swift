@@ -94,10 +94,11 @@ extension RandomForest {
         let chunks = (rowCount + chunk - 1) / chunk
         let workers = min(max(threads, 1), chunks)
         output.withUnsafeMutableBufferPointer { out in
-            let target = ForestShared(out.baseAddress!)
+            // Each worker writes only the rows of its own chunks; every worker only reads the features.
+            let target = out.baseAddress!
             data.features.withUnsafeBufferPointer { features in
-                let rows = ForestShared(features.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let rows = features.baseAddress!
+                Parallel.workers(workers) { worker in
                     let voters = UnsafeMutablePointer<Int32>.allocate(capacity: chunk)
                     let listed = UnsafeMutablePointer<Int>.allocate(capacity: chunk)
                     let at = UnsafeMutablePointer<Int>.allocate(capacity: 8)
@@ -125,13 +126,13 @@ extension RandomForest {
                                 }
                             }
                             tree.vote(
-                                rows: listed, count: count, features: rows.value, width: width,
-                                into: target.value, classCount: k, lanes: at)
+                                rows: listed, count: count, features: rows, width: width,
+                                into: target, classCount: k, lanes: at)
                             for position in 0..<count { voters[listed[position] - first] += 1 }
                         }
                         for row in first..<last where voters[row - first] > 0 {
                             let scale = 1 / Double(voters[row - first])
-                            for c in 0..<k { target.value[row * k + c] *= scale }
+                            for c in 0..<k { target[row * k + c] *= scale }
                         }
                     }
                 }

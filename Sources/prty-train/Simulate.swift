@@ -103,18 +103,18 @@ struct Simulate {
         }
         let plan: PartitionPlan
         do { plan = try PartitionPlan(dataset, config: partition) } catch { throw TrainError.data(error.description) }
-        let test = dataset.picking(plan.test)
+        let test = dataset.subset(plan.test)
         let partRows = (0..<participants).map { plan.part($0) }
         // Each part carries its partition object, as prty-partition writes it (every part's class counts).
         let partitionObject = plan.partitionObject().objectValue ?? [:]
         let parts = partRows.enumerated().map { index, rows in
-            var part = dataset.picking(rows)
+            var part = dataset.subset(rows)
             var object = partitionObject
             object["part_index"] = .int(index)
             part.partition = .object(object)
             return part
         }
-        let pooled = dataset.picking(partRows.flatMap { $0 })  // exactly the participants' rows, together
+        let pooled = dataset.subset(partRows.flatMap { $0 })  // exactly the participants' rows, together
         let quiet = Log(tool: log.tool, format: log.format, minimum: .warning)
         let modelType = try TrainConfig(task, caps: caps).modelType
         let roundCount = modelType == .randomForest ? 1 : rounds

@@ -19,17 +19,14 @@ struct TrainingControl: Sendable {
     /// Throws once a signal has arrived or the deadline has passed.
     func check(epoch: Int, epochs: Int) throws {
         try Interruption.check()
-        if let deadline, Monotonic.seconds() > deadline {
+        if isPastDeadline {
             throw TrainError.deadline(limit: deadlineText, epoch: epoch, epochs: epochs)
         }
     }
-}
 
-/// Seconds on CLOCK_MONOTONIC: for durations, never for dates.
-enum Monotonic {
-    static func seconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    /// Whether the deadline, if any, has passed (also read by the forest's tree workers between trees).
+    var isPastDeadline: Bool {
+        guard let deadline else { return false }
+        return Monotonic.seconds() > deadline
     }
 }
