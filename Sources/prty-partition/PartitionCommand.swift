@@ -49,7 +49,7 @@ struct PartitionCommand {
             let report = PartitionStats(plan: plan, dataset: dataset)
             output = Array((human ? report.table() : report.json().serialized() + "\n").utf8)
         } else {
-            var part = dataset.picking(rows)
+            var part = dataset.subset(rows)
             part.partition = plan.partitionObject()
             planned = clock.now
             output = DatasetWriter.bytes(part)

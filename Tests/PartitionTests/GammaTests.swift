@@ -77,8 +77,8 @@ struct ShuffleRowsTests {
         var b = SeededRandom(seed: UInt64(count) + 3)
         var rows = Array(0..<count)
         var again = Array(0..<count)
-        a.shuffleRows(&rows)
-        b.shuffleRows(&again)
+        a.shuffle(&rows)
+        b.shuffle(&again)
         #expect(rows == again)
         #expect(rows.sorted() == Array(0..<count))
         if count >= 10 { #expect(rows != Array(0..<count)) }
@@ -92,8 +92,8 @@ struct ShuffleRowsTests {
         var partial = SeededRandom(seed: 8)
         var rows = Array(0..<100)
         var some = Array(0..<100)
-        full.shuffleRows(&rows)
-        partial.shuffleRows(&some, prefix: prefix)
+        full.shuffle(&rows)
+        partial.shuffle(&some, prefix: prefix)
         #expect(some.prefix(prefix) == rows.prefix(prefix))
     }
 
@@ -103,7 +103,7 @@ struct ShuffleRowsTests {
         var seen = [[Int]](repeating: [0, 0, 0, 0], count: 4)
         for _ in 0..<40_000 {
             var rows = [0, 1, 2, 3]
-            random.shuffleRows(&rows)
+            random.shuffle(&rows)
             for (place, row) in rows.enumerated() { seen[row][place] += 1 }
         }
         #expect(seen.allSatisfy { $0.allSatisfy { abs($0 - 10_000) < 400 } }, "\(seen)")

@@ -121,7 +121,7 @@ struct HTTPClientTests {
         request.retry = .none
         let start = ContinuousClock.now
         let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
-        #expect(Self.elapsed(since: start) < 5)  // vs. forever: the server stalls until stopped
+        #expect(Self.elapsed(since: start) < 30)  // vs. forever: the server stalls until stopped
         #expect(error.description == "timed out after 0.5s waiting for \(server.url("/slow"))")
         #expect(error.exitStatus == .tempFailure)
     }
@@ -134,7 +134,7 @@ struct HTTPClientTests {
         request.retry = .none
         let start = ContinuousClock.now
         let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
-        #expect(Self.elapsed(since: start) < 5)  // vs. the 60 s total timeout
+        #expect(Self.elapsed(since: start) < 30)  // vs. the 60 s total timeout
         #expect(error == .timedOut(url: "http://127.0.0.1:\(hole.port)/", seconds: 0.5, connecting: true))
         #expect(error.description == "timed out after 0.5s connecting to http://127.0.0.1:\(hole.port)/")
     }
@@ -150,7 +150,7 @@ struct HTTPClientTests {
         let error = try await #require(throws: HTTPError.self) {
             for try await _ in response.body {}
         }
-        #expect(Self.elapsed(since: start) < 5)  // vs. forever: the server stalls until stopped
+        #expect(Self.elapsed(since: start) < 30)  // vs. forever: the server stalls until stopped
         #expect(error == .timedOut(url: server.url("/stream"), seconds: 0.5, connecting: false))
     }
 
@@ -163,7 +163,7 @@ struct HTTPClientTests {
         request.retry = .none
         let start = ContinuousClock.now
         let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
-        #expect(Self.elapsed(since: start) < 10)  // vs. 600 s
+        #expect(Self.elapsed(since: start) < 60)  // vs. 600 s
         #expect(error == .stalled(url: server.url("/quiet"), seconds: 1))
         #expect(error.description == "no data from \(server.url("/quiet")) for 1s")
         #expect(error.exitStatus == .tempFailure)
@@ -248,7 +248,7 @@ struct HTTPClientTests {
         let start = ContinuousClock.now
         let error = try await #require(throws: HTTPError.self) { try await client.send(request) }
         #expect(error == .responseTooLarge(url: server.url("/endless"), limit: 1000))
-        #expect(Self.elapsed(since: start) < 5)
+        #expect(Self.elapsed(since: start) < 30)
 
         let streamed = try await client.stream(request)
         let streamError = try await #require(throws: HTTPError.self) { for try await _ in streamed.body {} }

@@ -41,4 +41,32 @@ struct SeededRandomTests {
         #expect(p.sorted() == Array(0..<100))
         #expect(p != Array(0..<100))
     }
+
+    /// The one shuffle's draws, pinned: forward Fisher–Yates over 0..<12 with seed 2026, computed by an
+    /// independent Python model of xoshiro256**, Lemire's bounded draw and the forward swap order. Partitions,
+    /// validation splits and epoch orders all change if this fails.
+    @Test func shuffleDrawsArePinned() {
+        var random = SeededRandom(seed: 2026)
+        var rows = Array(0..<12)
+        random.shuffle(&rows)
+        #expect(rows == [6, 4, 10, 11, 2, 1, 3, 0, 7, 9, 8, 5])
+    }
+
+    /// `prefix: k` leaves the first k elements exactly as the full shuffle does.
+    @Test func shufflePrefixMatchesTheFullShuffle() {
+        var random = SeededRandom(seed: 2026)
+        var rows = Array(0..<12)
+        random.shuffle(&rows, prefix: 4)
+        #expect(rows == [6, 4, 10, 11, 1, 5, 0, 7, 8, 9, 2, 3])
+        #expect(Array(rows.prefix(4)) == [6, 4, 10, 11])
+    }
+
+    @Test func shuffleOfZeroOrOneElementDrawsNothing() {
+        var random = SeededRandom(seed: 5), untouched = SeededRandom(seed: 5)
+        var none = [Int](), one = [7]
+        random.shuffle(&none)
+        random.shuffle(&one)
+        #expect(none.isEmpty && one == [7])
+        #expect(random.next() == untouched.next())
+    }
 }

@@ -57,7 +57,7 @@ public final class ProgressReporter: Sendable {
         self.label = label
         self.unit = unit
         self.interval = interval ?? (mode == .events ? 1 : 0.1)
-        let clock = clock ?? ProgressReporter.monotonic
+        let clock = clock ?? Monotonic.seconds
         self.clock = clock
         self.write = write ?? { Log.writeStderr($0) }
         self.width = width ?? ProgressReporter.terminalWidth()
@@ -184,12 +184,6 @@ public final class ProgressReporter: Sendable {
         if total < 60 { return "\(total)s" }
         if total < 3600 { return "\(total / 60)m\(two(total % 60))s" }
         return "\(total / 3600)h\(two(total % 3600 / 60))m"
-    }
-
-    static func monotonic() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     static func terminalWidth() -> Int {

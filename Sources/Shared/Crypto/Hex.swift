@@ -12,18 +12,25 @@ public enum Hex {
 
     /// Decodes hex digits (either case, optional `0x`); `nil` for odd length or a non-hex character.
     public static func decode(_ text: String) -> [UInt8]? {
-        var digits = Array(text.utf8)
+        let digits = Array(text.utf8)
         if digits.count >= 2, digits[0] == UInt8(ascii: "0"), digits[1] | 0x20 == UInt8(ascii: "x") {
-            digits.removeFirst(2)
+            return decode(digits.dropFirst(2))
         }
+        return decode(digits)
+    }
+
+    /// Decodes hex digits given as ASCII bytes (either case, no prefix); `nil` for odd length or a non-hex
+    /// character.
+    public static func decode<Digits: Collection<UInt8>>(_ digits: Digits) -> [UInt8]? {
         guard digits.count % 2 == 0 else { return nil }
         var out = [UInt8]()
         out.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+        var index = digits.startIndex
+        while index != digits.endIndex {
+            let next = digits.index(after: index)
+            guard let high = value(digits[index]), let low = value(digits[next]) else { return nil }
             out.append(high << 4 | low)
-            index += 2
+            index = digits.index(after: next)
         }
         return out
     }

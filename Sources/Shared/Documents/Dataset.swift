@@ -40,16 +40,21 @@ public struct Dataset: Sendable, Equatable {
 
     public func row(_ index: Int) -> ArraySlice<Double> { features[index * width..<(index + 1) * width] }
 
-    /// The given rows, in the given order (repeats allowed), keeping every piece of metadata.
+    /// The given rows, in the given order (repeats allowed), keeping every piece of metadata. One block copy
+    /// per row into uninitialised storage (a generic slice append cost a third of a 100,000-row partition).
     public func subset(_ rows: [Int]) -> Dataset {
-        var picked = [Double]()
-        picked.reserveCapacity(rows.count * width)
-        features.withUnsafeBufferPointer { all in
-            for row in rows { picked.append(contentsOf: all[row * width..<(row + 1) * width]) }
-        }
         var copy = self
-        copy.features = picked
-        copy.labels = rows.map { labels[$0] }
+        let width = self.width
+        copy.features = [Double](unsafeUninitializedCapacity: rows.count * width) { buffer, initialized in
+            features.withUnsafeBufferPointer { all in
+                guard width > 0, let source = all.baseAddress, let target = buffer.baseAddress else { return }
+                for (index, row) in rows.enumerated() {
+                    (target + index * width).initialize(from: source + row * width, count: width)
+                }
+            }
+            initialized = rows.count * width
+        }
+        copy.labels = labels.withUnsafeBufferPointer { all in rows.map { all[$0] } }
         return copy
     }
 

@@ -58,7 +58,7 @@ struct Allocation: Sendable, Equatable {
             }
             if shuffled {
                 vector.withUnsafeMutableBufferPointer { all in
-                    random.shuffleRows(UnsafeMutableBufferPointer(rebasing: all[starts[group]..<all.count]))
+                    random.shuffle(UnsafeMutableBufferPointer(rebasing: all[starts[group]..<all.count]))
                 }
             }
         }

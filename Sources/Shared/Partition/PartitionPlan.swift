@@ -134,7 +134,7 @@ public struct PartitionPlan: Sendable {
         guard config.strategy.isSeeded else { return Array(rows.prefix(count)) }
         var rows = Array(rows)
         var random = SeededRandom(seed: config.seed).derived(3).derived(UInt64(part))
-        random.shuffleRows(&rows, prefix: count)
+        random.shuffle(&rows, prefix: count)
         return Array(rows.prefix(count))
     }
 

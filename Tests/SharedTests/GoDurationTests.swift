@@ -3,7 +3,7 @@ import Testing
 @testable import Shared
 
 /// Go `time.ParseDuration` / `Duration.String` known answers (from Go's time/time_test.go).
-struct DurationTests {
+struct GoDurationTests {
     @Test(arguments: [
         ("0", Int64(0)), ("5s", 5_000_000_000), ("30s", 30_000_000_000), ("1478s", 1_478_000_000_000),
         ("-5s", -5_000_000_000), ("+5s", 5_000_000_000), ("-0", 0), ("+0", 0),
