@@ -6,9 +6,9 @@ import Shared
 /// `x·log₂x` for the entropy criterion. A split between ranks r and r+1 is the split scikit-learn makes between
 /// the two adjacent values, with the threshold at their midpoint, so ranks lose nothing.
 ///
-/// Invariant that makes `@unchecked Sendable` safe: every buffer is written only in `init` (each feature's
-/// column by exactly one worker) and is read-only afterwards, so any number of tree builders may share it.
-final class ForestData: @unchecked Sendable {
+/// Every buffer is written only in `init` (each feature's column by exactly one worker) and is read-only
+/// afterwards, so the tree builders of `Parallel.workers` may share it.
+final class ForestData {
     let rowCount: Int
     let featureCount: Int
     let classCount: Int
