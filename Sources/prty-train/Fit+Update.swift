@@ -72,7 +72,8 @@ extension Fit {
     func forestHasOutOfBagRows(_ dataset: Dataset) -> Bool {
         guard case .randomForest(let section) = config.model, dataset.task == .classification,
             let forest = try? ForestConfig(
-                section.section, classes: dataset.classes, featureCount: dataset.width, seed: config.seed, caps: config.caps)
+                section.section, classes: dataset.classes, featureCount: dataset.width, seed: config.seed,
+                caps: config.caps)
         else { return false }
         return forest.bootstrap || forest.subsample < 1
     }

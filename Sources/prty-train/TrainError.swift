@@ -31,8 +31,8 @@ enum TrainError: ExitStatusError, Equatable {
             "training did not finish within the deadline of \(limit) (stopped in epoch \(epoch) of \(epochs)); "
                 + "raise --deadline or ask for fewer epochs"
         case .forestDeadline(let limit, let grown, let trees):
-            "training did not finish within the deadline of \(limit) (\(grown) of \(trees) trees grown); raise --deadline "
-                + "or ask for fewer trees (model_config.num_trees)"
+            "training did not finish within the deadline of \(limit) (\(grown) of \(trees) trees grown); "
+                + "raise --deadline or ask for fewer trees (model_config.num_trees)"
         }
     }
 

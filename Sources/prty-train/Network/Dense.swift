@@ -64,28 +64,16 @@ enum Dense {
             scratch.update(repeating: 0, count: n * k)
             var row = 0
             while row + 4 <= rows {
-                let a0 = input + row * k
-                let a1 = a0 + k
-                let a2 = a1 + k
-                let a3 = a2 + k
                 let d = delta + row * n
                 for j in 0..<n {
-                    let d0 = d[j]
-                    let d1 = d[n + j]
-                    let d2 = d[2 * n + j]
-                    let d3 = d[3 * n + j]
-                    let g = scratch + j * k
-                    for p in 0..<k { g[p] += d0 * a0[p] + d1 * a1[p] + d2 * a2[p] + d3 * a3[p] }
+                    addFourRows(
+                        d[j], d[n + j], d[2 * n + j], d[3 * n + j], of: input + row * k, width: k,
+                        into: scratch + j * k)
                 }
                 row += 4
             }
             while row < rows {
-                let a0 = input + row * k
-                for j in 0..<n {
-                    let d0 = delta[row * n + j]
-                    let g = scratch + j * k
-                    for p in 0..<k { g[p] += d0 * a0[p] }
-                }
+                for j in 0..<n { addRow(delta[row * n + j], of: input + row * k, width: k, into: scratch + j * k) }
                 row += 1
             }
             for p in 0..<k {
@@ -155,7 +143,7 @@ enum Dense {
     }
 
     /// `o[n] += a0·w[0] + a1·w[1] + a2·w[2] + a3·w[3]` over four consecutive `n`-wide rows of `w`, summed in
-    /// this order: the inner step of `axpy4` and of the wide weight gradient.
+    /// this order: the inner step of `axpy4` and of both weight-gradient kernels.
     @inline(__always)
     private static func addFourRows(
         _ a0: Double, _ a1: Double, _ a2: Double, _ a3: Double, of w0: UnsafePointer<Double>, width n: Int,
