@@ -51,11 +51,11 @@ struct ForestConfig: Sendable, Equatable {
     /// every number is bounds-checked and the caps applied. Errors are exit 64 and name the key and the cap.
     init(_ section: ConfigSection, classes: [Double], featureCount: Int, seed: UInt64, caps: TrainCaps) throws {
         guard !classes.isEmpty else {
-            throw DataError(
+            throw TrainError.data(
                 "random_forest is a classifier but the dataset has no classes (its task is "
                     + "regression); use linear_regression or neural_network for regression labels")
         }
-        guard featureCount >= 1 else { throw DataError("random_forest needs at least one feature") }
+        guard featureCount >= 1 else { throw TrainError.data("random_forest needs at least one feature") }
         self.init(classes: classes, featureCount: featureCount, seed: seed)
         let name = section.name
         if let trees = try section.int("num_trees", in: 1...Int.max) {

@@ -2,18 +2,7 @@ import Shared
 
 /// Training that diverged, said with what was seen: the data's scale and the global model's size often
 /// explain it better than the learning rate does, so the hint names them and suggests what would help.
-struct DivergenceError: ExitStatusError {
-    var epoch: Int
-    var batch: Int
-    var seen: [String]
-    var suggestion: String
-
-    var description: String {
-        "training diverged at epoch \(epoch), batch \(batch): the loss is no longer a finite number. Seen: "
-            + seen.joined(separator: "; ") + ". " + suggestion
-    }
-    var exitStatus: ExitStatus { .failure }
-
+enum DivergenceHint {
     /// Features or weights this large (in magnitude) are the likely cause, before the learning rate.
     static let largeMagnitude = 1e6
 
@@ -62,7 +51,7 @@ struct DivergenceError: ExitStatusError {
             suggestions.append(
                 "lower train_config.learning_rate (now \(NumberFormat.shortest(learningRate))) and try again")
         }
-        return DivergenceError(
+        return TrainError.divergedSeen(
             epoch: epoch, batch: batch, seen: seen,
             suggestion: "Try: " + suggestions.joined(separator: "; ") + ".")
     }

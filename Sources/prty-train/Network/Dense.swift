@@ -37,21 +37,11 @@ enum Dense {
     ) {
         var p = 0
         while p + 4 <= k {
-            let a0 = a[p]
-            let a1 = a[p + 1]
-            let a2 = a[p + 2]
-            let a3 = a[p + 3]
-            let w0 = weights + p * n
-            let w1 = w0 + n
-            let w2 = w1 + n
-            let w3 = w2 + n
-            for j in 0..<n { o[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j] }
+            addFourRows(a[p], a[p + 1], a[p + 2], a[p + 3], of: weights + p * n, width: n, into: o)
             p += 4
         }
         while p < k {
-            let a0 = a[p]
-            let w0 = weights + p * n
-            for j in 0..<n { o[j] += a0 * w0[j] }
+            addRow(a[p], of: weights + p * n, width: n, into: o)
             p += 1
         }
     }
@@ -74,28 +64,16 @@ enum Dense {
             scratch.update(repeating: 0, count: n * k)
             var row = 0
             while row + 4 <= rows {
-                let a0 = input + row * k
-                let a1 = a0 + k
-                let a2 = a1 + k
-                let a3 = a2 + k
                 let d = delta + row * n
                 for j in 0..<n {
-                    let d0 = d[j]
-                    let d1 = d[n + j]
-                    let d2 = d[2 * n + j]
-                    let d3 = d[3 * n + j]
-                    let g = scratch + j * k
-                    for p in 0..<k { g[p] += d0 * a0[p] + d1 * a1[p] + d2 * a2[p] + d3 * a3[p] }
+                    addFourRows(
+                        d[j], d[n + j], d[2 * n + j], d[3 * n + j], of: input + row * k, width: k,
+                        into: scratch + j * k)
                 }
                 row += 4
             }
             while row < rows {
-                let a0 = input + row * k
-                for j in 0..<n {
-                    let d0 = delta[row * n + j]
-                    let g = scratch + j * k
-                    for p in 0..<k { g[p] += d0 * a0[p] }
-                }
+                for j in 0..<n { addRow(delta[row * n + j], of: input + row * k, width: k, into: scratch + j * k) }
                 row += 1
             }
             for p in 0..<k {
@@ -111,18 +89,12 @@ enum Dense {
                     let a2 = input[(row + 2) * k + p]
                     let a3 = input[(row + 3) * k + p]
                     if a0 != 0 || a1 != 0 || a2 != 0 || a3 != 0 {  // ReLU outputs are often zero four at a time
-                        let d0 = delta + row * n
-                        let d1 = d0 + n
-                        let d2 = d1 + n
-                        let d3 = d2 + n
-                        for j in 0..<n { g[j] += a0 * d0[j] + a1 * d1[j] + a2 * d2[j] + a3 * d3[j] }
+                        addFourRows(a0, a1, a2, a3, of: delta + row * n, width: n, into: g)
                     }
                     row += 4
                 }
                 while row < rows {
-                    let a0 = input[row * k + p]
-                    let d0 = delta + row * n
-                    for j in 0..<n { g[j] += a0 * d0[j] }
+                    addRow(input[row * k + p], of: delta + row * n, width: n, into: g)
                     row += 1
                 }
             }
@@ -168,6 +140,27 @@ enum Dense {
         for r in 0..<rows {
             for c in 0..<columns { out[c * rows + r] = matrix[r * columns + c] }
         }
+    }
+
+    /// `o[n] += a0·w[0] + a1·w[1] + a2·w[2] + a3·w[3]` over four consecutive `n`-wide rows of `w`, summed in
+    /// this order: the inner step of `axpy4` and of both weight-gradient kernels.
+    @inline(__always)
+    private static func addFourRows(
+        _ a0: Double, _ a1: Double, _ a2: Double, _ a3: Double, of w0: UnsafePointer<Double>, width n: Int,
+        into o: UnsafeMutablePointer<Double>
+    ) {
+        let w1 = w0 + n
+        let w2 = w1 + n
+        let w3 = w2 + n
+        for j in 0..<n { o[j] += a0 * w0[j] + a1 * w1[j] + a2 * w2[j] + a3 * w3[j] }
+    }
+
+    /// `o[n] += a0·w0[n]`: the remainder step after `addFourRows`.
+    @inline(__always)
+    private static func addRow(
+        _ a0: Double, of w0: UnsafePointer<Double>, width n: Int, into o: UnsafeMutablePointer<Double>
+    ) {
+        for j in 0..<n { o[j] += a0 * w0[j] }
     }
 
     /// Σ x[i]·y[i] with four running sums (fixed order), so long rows vectorise.

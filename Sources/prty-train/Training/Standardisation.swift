@@ -1,45 +1,28 @@
 import Shared
 
-/// Networks train on standardised features, z_f = (x_f − μ_f) / s_f with the training rows' mean and spread
-/// (`Standardisation`), and fold the scaling back into the first layer, as linear regression does: updates,
-/// aggregates and FedAvg stay in the original feature units, while features spanning orders of magnitude no
-/// longer stall training. The first layer computes h_o = b_o + Σ_f W_fo·x_f, so in standardised space
-/// W'_fo = W_fo·s_f and b'_o = b_o + Σ_f W_fo·μ_f: the same function of the same rows, exactly (to rounding).
-extension NeuralNetwork {
-    /// This network with its first layer re-expressed for standardised inputs.
-    func standardised(_ scaling: Standardisation) -> NeuralNetwork {
-        var copy = self
-        let inputs = shape.inputs
-        let outputs = shape.sizes[1]
-        let w = shape.weightOffset(0)
-        let b = shape.biasOffset(0)
-        for o in 0..<outputs {
-            var shift = 0.0
-            for f in 0..<inputs { shift += parameters[w + f * outputs + o] * scaling.means[f] }
-            copy.parameters[b + o] += shift
-        }
-        for f in 0..<inputs {
-            for o in 0..<outputs { copy.parameters[w + f * outputs + o] *= scaling.scales[f] }
-        }
-        return copy
-    }
+/// Per-feature mean and spread of the training rows. A constant feature gets spread 1, so it stays put.
+struct Standardisation: Sendable, Equatable {
+    var means: [Double]
+    var scales: [Double]
 
-    /// The inverse of `standardised`: a network trained on standardised inputs, for original units.
-    func unstandardised(_ scaling: Standardisation) -> NeuralNetwork {
-        var copy = self
-        let inputs = shape.inputs
-        let outputs = shape.sizes[1]
-        let w = shape.weightOffset(0)
-        let b = shape.biasOffset(0)
-        for f in 0..<inputs {
-            for o in 0..<outputs { copy.parameters[w + f * outputs + o] /= scaling.scales[f] }
+    init(_ features: [Double], rows: Int, width: Int) {
+        var means = [Double](repeating: 0, count: width)
+        var squares = [Double](repeating: 0, count: width)
+        for row in 0..<rows {
+            for f in 0..<width { means[f] += features[row * width + f] }
         }
-        for o in 0..<outputs {
-            var shift = 0.0
-            for f in 0..<inputs { shift += copy.parameters[w + f * outputs + o] * scaling.means[f] }
-            copy.parameters[b + o] -= shift
+        for f in 0..<width { means[f] /= Double(max(rows, 1)) }
+        for row in 0..<rows {
+            for f in 0..<width {
+                let d = features[row * width + f] - means[f]
+                squares[f] += d * d
+            }
         }
-        return copy
+        self.means = means
+        self.scales = squares.map { sum in
+            let spread = (sum / Double(max(rows, 1))).squareRoot()
+            return spread > 0 && spread.isFinite ? spread : 1
+        }
     }
 }
 

@@ -132,7 +132,7 @@ extension RandomForest {
     /// `members` and `voting` from `metadata.forest` (both optional: older documents have neither). The members'
     /// trees must add up to the forest's and their label counts, when given, have one entry per class.
     private static func decodeMembers(
-        _ object: [String: JSON], trees: Int, classes: Int, fail: (String) -> DataError
+        _ object: [String: JSON], trees: Int, classes: Int, fail: (String) -> TrainError
     ) throws -> (members: [Member], voting: Voting) {
         var voting = Voting.priorCorrected
         if let value = object["voting"], !value.isNull {
@@ -163,7 +163,7 @@ extension RandomForest {
 
     /// Rebuilds the forest `metadata()` wrote, checking every field: predictions equal the original's.
     init(metadata: JSON) throws {
-        func fail(_ message: String) -> DataError { DataError("metadata.forest: \(message)") }
+        func fail(_ message: String) -> TrainError { TrainError.data("metadata.forest: \(message)") }
         guard case .object(let object) = metadata else { throw fail("must be an object, got \(metadata.typeName)") }
         guard object["format"]?.stringValue == Self.metadataFormat else {
             throw fail("format must be \"\(Self.metadataFormat)\", got \(object["format"]?.serialized() ?? "nothing")")
@@ -183,7 +183,7 @@ extension RandomForest {
         var trees = [ForestTree]()
         trees.reserveCapacity(encoded.count)
         for (t, entry) in encoded.enumerated() {
-            func treeFail(_ message: String) -> DataError { fail("tree \(t): \(message)") }
+            func treeFail(_ message: String) -> TrainError { fail("tree \(t): \(message)") }
             guard case .object(let tree) = entry else { throw treeFail("must be an object") }
             func column(_ key: String) throws -> [JSON] {
                 guard case .array(let items)? = tree[key] else { throw treeFail("\(key) must be an array") }
@@ -244,9 +244,9 @@ extension RandomForest {
 
     /// Rebuilds a forest from `weights` (`trees` and `feature_importance`) and the classes, checking every number.
     init(weights: [String: [Double]], classes: [Double]) throws {
-        func fail(_ message: String) -> DataError { DataError("weights.trees: \(message)") }
+        func fail(_ message: String) -> TrainError { TrainError.data("weights.trees: \(message)") }
         guard let flat = weights["trees"], let importance = weights["feature_importance"] else {
-            throw DataError("a random forest's weights need trees and feature_importance")
+            throw TrainError.data("a random forest's weights need trees and feature_importance")
         }
         var cursor = 0
         func next(_ what: String) throws -> Double {
@@ -270,7 +270,7 @@ extension RandomForest {
         let featureCount = try integer("the feature count", in: 1...Int(Int32.max))
         var trees = [ForestTree]()
         for t in 0..<treeCount {
-            func treeFail(_ message: String) -> DataError { fail("tree \(t): \(message)") }
+            func treeFail(_ message: String) -> TrainError { fail("tree \(t): \(message)") }
             let m = try integer("tree \(t)'s node count", in: 1...flat.count)
             var nodes = [ForestTree.Node]()
             var values = [Double]()
@@ -304,7 +304,7 @@ extension RandomForest {
 
     private init(
         classes: [Double], featureCount: Int, trees: [ForestTree], importance: [Double], oob: Double?,
-        fail: (String) -> DataError
+        fail: (String) -> TrainError
     ) throws {
         guard !classes.isEmpty else { throw fail("classes must not be empty") }
         for index in 1..<classes.count where !(classes[index - 1] < classes[index]) {
@@ -330,7 +330,7 @@ extension RandomForest {
         return pure
     }
 
-    private static func numbers(_ value: JSON?, _ key: String, _ fail: (String) -> DataError) throws -> [Double] {
+    private static func numbers(_ value: JSON?, _ key: String, _ fail: (String) -> TrainError) throws -> [Double] {
         guard case .array(let items)? = value else { throw fail("\(key) must be an array of numbers") }
         return try items.map { item in
             guard let number = item.doubleValue, number.isFinite else {
@@ -340,7 +340,7 @@ extension RandomForest {
         }
     }
 
-    private static func count(_ value: JSON?, _ key: String, _ fail: (String) -> DataError) throws -> Int {
+    private static func count(_ value: JSON?, _ key: String, _ fail: (String) -> TrainError) throws -> Int {
         guard let number = value?.intValue, number >= 1, number <= Int(Int32.max) else {
             throw fail("\(key) must be a positive integer, got \(value?.serialized() ?? "nothing")")
         }
@@ -354,7 +354,7 @@ extension ForestTree {
     /// finite; leaf probabilities finite, non-negative and summing to 1.
     static func checked(
         nodes: [Node], values: [Double], classCount k: Int,
-        fail: (String) -> DataError
+        fail: (String) -> TrainError
     ) throws -> ForestTree {
         guard !nodes.isEmpty else { throw fail("has no nodes") }
         var parents = [UInt8](repeating: 0, count: nodes.count)

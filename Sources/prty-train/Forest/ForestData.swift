@@ -6,9 +6,9 @@ import Shared
 /// `x·log₂x` for the entropy criterion. A split between ranks r and r+1 is the split scikit-learn makes between
 /// the two adjacent values, with the threshold at their midpoint, so ranks lose nothing.
 ///
-/// Invariant that makes `@unchecked Sendable` safe: every buffer is written only in `init` (each feature's
-/// column by exactly one worker) and is read-only afterwards, so any number of tree builders may share it.
-final class ForestData: @unchecked Sendable {
+/// Every buffer is written only in `init` (each feature's column by exactly one worker) and is read-only
+/// afterwards, so the tree builders of `Parallel.workers` may share it.
+final class ForestData {
     let rowCount: Int
     let featureCount: Int
     let classCount: Int
@@ -27,7 +27,7 @@ final class ForestData: @unchecked Sendable {
     func distinctCount(_ feature: Int) -> Int { valueOffsets[feature + 1] - valueOffsets[feature] }
 
     /// Ranks every feature (in parallel, one feature per step) and maps labels to class indices.
-    /// Throws `DataError` for a label that is not one of `classes` or a non-finite feature value.
+    /// Throws `TrainError.data` for a label that is not one of `classes` or a non-finite feature value.
     init(_ data: Dataset, classes: [Double], threads: Int) throws {
         rowCount = data.count
         featureCount = data.width
@@ -55,7 +55,7 @@ final class ForestData: @unchecked Sendable {
             classIndex.deallocate()
             xLogX.deallocate()
             let shown = classes.prefix(10).map(NumberFormat.shortest).joined(separator: ", ")
-            throw DataError(
+            throw TrainError.data(
                 "label \(NumberFormat.shortest(badLabel)) is not one of the dataset's classes [\(shown)"
                     + "\(classes.count > 10 ? ", …" : "")]; check the Dataset's classes field")
         }
@@ -66,10 +66,9 @@ final class ForestData: @unchecked Sendable {
         let nonFinite = UnsafeMutableBufferPointer<Bool>.allocate(capacity: max(f, 1))
         nonFinite.initialize(repeating: false)
         let shared = ForestRanking(codes: codes, distinct: distinct, nonFinite: nonFinite)
-        data.features.withUnsafeBufferPointer { features in
-            let rows = ForestShared(features)
+        data.features.withUnsafeBufferPointer { rows in
             let perWorker = (f + threads - 1) / max(threads, 1)
-            DispatchQueue.concurrentPerform(iterations: min(max(threads, 1), max(f, 1))) { worker in
+            Parallel.workers(min(max(threads, 1), max(f, 1))) { worker in
                 let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
                 let order = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
                 let keysTmp = UnsafeMutablePointer<UInt64>.allocate(capacity: max(n, 1))
@@ -83,7 +82,7 @@ final class ForestData: @unchecked Sendable {
                 let first = worker * perWorker
                 for feature in first..<min(first + perWorker, f) {
                     shared.rank(
-                        feature: feature, features: rows.value, rowCount: n, width: f,
+                        feature: feature, features: rows, rowCount: n, width: f,
                         keys: keys, order: order, keysTmp: keysTmp, orderTmp: orderTmp)
                 }
             }
@@ -103,7 +102,7 @@ final class ForestData: @unchecked Sendable {
         distinct.deallocate()
         nonFinite.deallocate()
         if let badFeature {
-            throw DataError(
+            throw TrainError.data(
                 "feature \(badFeature) holds a NaN or infinite value; clean the data or use "
                     + "prty-fetch --missing")
         }
@@ -128,16 +127,11 @@ final class ForestData: @unchecked Sendable {
     }
 }
 
-/// A value handed to `DispatchQueue.concurrentPerform` workers that only read it. The wrapped buffer must stay
-/// valid and unchanged while they run (the caller's `withUnsafeBufferPointer` scope guarantees it).
-struct ForestShared<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
-/// Where the ranking workers write. Invariant: worker steps touch disjoint parts (feature f's entries of `codes`,
-/// `distinct[f]`, `nonFinite[f]`), and the owner reads them only after `concurrentPerform` returns.
-private struct ForestRanking: @unchecked Sendable {
+/// Where the ranking workers write, one feature per step. It stays a set of raw buffers rather than
+/// `ParallelSlots` because one step writes a strided column of the shared row-major `codes` (feature f's entry of
+/// every row), not one slot; the steps touch disjoint parts (feature f's column, `distinct[f]`, `nonFinite[f]`)
+/// and the owner reads them only after `Parallel.workers` returns.
+private struct ForestRanking {
     let codes: UnsafeMutablePointer<UInt32>
     let distinct: UnsafeMutableBufferPointer<[Double]>
     let nonFinite: UnsafeMutableBufferPointer<Bool>
@@ -178,45 +172,5 @@ private struct ForestRanking: @unchecked Sendable {
     @inline(__always) static func orderedBits(_ value: Double) -> UInt64 {
         let bits = (value == 0 ? 0.0 : value).bitPattern
         return bits >> 63 == 1 ? ~bits : bits | (1 << 63)
-    }
-}
-
-/// Least-significant-digit radix sorts on the flat buffers of the tree builder.
-enum ForestRadixSort {
-    /// Sorts `count` (key, payload) pairs by key, stably, 8 bits a pass (the buckets stay in the L1 cache),
-    /// skipping passes where every key has the same digit. Returns the buffers that hold the result (the inputs or the temporaries).
-    static func pairs(
-        keys: UnsafeMutablePointer<UInt64>, payload: UnsafeMutablePointer<Int32>,
-        keysTmp: UnsafeMutablePointer<UInt64>, payloadTmp: UnsafeMutablePointer<Int32>,
-        count n: Int
-    ) -> (keys: UnsafeMutablePointer<UInt64>, payload: UnsafeMutablePointer<Int32>) {
-        var sourceKeys = keys
-        var sourcePayload = payload
-        var targetKeys = keysTmp
-        var targetPayload = payloadTmp
-        let buckets = UnsafeMutablePointer<Int>.allocate(capacity: 256)
-        defer { buckets.deallocate() }
-        for shift in stride(from: 0, to: 64, by: 8) {
-            buckets.initialize(repeating: 0, count: 256)
-            for index in 0..<n { buckets[Int((sourceKeys[index] >> UInt64(shift)) & 0xFF)] &+= 1 }
-            if buckets[Int((sourceKeys[0] >> UInt64(shift)) & 0xFF)] == n { continue }
-            var total = 0
-            for digit in 0..<256 {
-                let size = buckets[digit]
-                buckets[digit] = total
-                total += size
-            }
-            for index in 0..<n {
-                let key = sourceKeys[index]
-                let digit = Int((key >> UInt64(shift)) & 0xFF)
-                let slot = buckets[digit]
-                buckets[digit] = slot + 1
-                targetKeys[slot] = key
-                targetPayload[slot] = sourcePayload[index]
-            }
-            swap(&sourceKeys, &targetKeys)
-            swap(&sourcePayload, &targetPayload)
-        }
-        return (sourceKeys, sourcePayload)
     }
 }

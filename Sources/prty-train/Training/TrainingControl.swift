@@ -19,8 +19,14 @@ struct TrainingControl: Sendable {
     /// Throws once a signal has arrived or the deadline has passed.
     func check(epoch: Int, epochs: Int) throws {
         try Interruption.check()
-        if let deadline, Monotonic.seconds() > deadline {
+        if isPastDeadline {
             throw TrainError.deadline(limit: deadlineText, epoch: epoch, epochs: epochs)
         }
+    }
+
+    /// Whether the deadline, if any, has passed (also read by the forest's tree workers between trees).
+    var isPastDeadline: Bool {
+        guard let deadline else { return false }
+        return Monotonic.seconds() > deadline
     }
 }

@@ -17,7 +17,10 @@ struct ValidationSplit: Sendable, Equatable {
             return
         }
         var random = SeededRandom(seed: seed).derived(Streams.validationSplit)
-        let order = random.permutation(rows)
+        // The forward Fisher–Yates fixes the first `held` positions after `held` steps: the held-out rows of a full
+        // permutation, without drawing the rest.
+        var order = Array(0..<rows)
+        random.shuffle(&order, prefix: held)
         validation = order[..<held].sorted()
         training = order[held...].sorted()
     }
