@@ -41,4 +41,9 @@ struct TrainCaps: Sendable, Equatable {
             maxLayerSize: try settings.int(.trainMaxLayerSize),
             maxParameters: try settings.int(.trainMaxParameters))
     }
+
+    /// The caps for a command line: its settings loaded (flag > environment > `.env` > default), then read.
+    init(arguments: Arguments, log: Log) throws {
+        try self.init(settings: try Settings.load(arguments: arguments, log: log))
+    }
 }

@@ -5,15 +5,7 @@ import Shared
 struct Evaluate {
     static let command = Command(
         "evaluate", summary: "score a model update or aggregate on the labelled dataset on stdin",
-        options: [
-            Option(
-                "model", short: "m", value: .single("FILE"), help: "the model update or aggregate to score",
-                completion: .file),
-            Option(
-                "voting", value: .single("prior_corrected|soft"),
-                help: "forests: combine participants' forests by prior-corrected posteriors (default) or soft voting",
-                completion: .choices(RandomForest.Voting.allCases.map(\.rawValue))),
-        ],
+        options: ModelArguments.options(purpose: "to score"),
         examples: ["prty-partition --task task.json --take test | prty-train evaluate --model global.json"],
         discussion: """
             Prints {"samples": n, "metric": "accuracy", "accuracy": x, "loss": y} for a classifier (loss is \
@@ -21,22 +13,16 @@ struct Evaluate {
             mean squared error).
             """)
 
-    let modelPath: String
-    let voting: RandomForest.Voting?
+    let model: ModelArguments
 
     init(_ invocation: Invocation) throws {
-        guard let path = invocation.arguments.value("model") else {
-            throw UsageError("evaluate needs --model FILE (a model update or an aggregate)")
-        }
-        modelPath = path
-        voting = try Self.voting(invocation.arguments)
+        model = try ModelArguments(invocation.arguments, command: "evaluate")
     }
 
     func run() throws {
-        let document = try ModelDocument.load(path: modelPath)
-        let dataset = try DatasetReader.read(try Input.standardInput(what: "a dataset"))
-        Tool.writeStdout(
-            try Self.evaluate(document, on: dataset, source: modelPath, voting: voting).serialized() + "\n")
+        let (document, dataset) = try model.load()
+        let result = try Self.evaluate(document, on: dataset, source: model.modelPath, voting: model.voting)
+        Tool.writeStdout(result.serialized() + "\n")
     }
 
     static func evaluate(
@@ -44,10 +30,7 @@ struct Evaluate {
     )
         throws -> JSON
     {
-        guard dataset.count > 0 else { throw TrainError.data("the dataset has no rows: there is nothing to evaluate") }
-        try Fit.checkData(dataset)
-        var model = try LoadedModel(document, dataset: dataset, source: source)
-        model.overrideVoting(voting)
+        let model = try ModelArguments.model(document, for: dataset, source: source, voting: voting, verb: "evaluate")
         let metrics = try model.evaluate(dataset)
         let metric = model.task == .classification ? "accuracy" : "r2"
         var result: [String: JSON] = [
@@ -57,16 +40,5 @@ struct Evaluate {
         result[metric] = .double(metrics.accuracy)
         try FiniteCheck.json(.object(result), what: "evaluate's result", hint: LoadedModel.nonFiniteHint)
         return .object(result)
-    }
-
-    /// `--voting`, checked.
-    static func voting(_ arguments: Arguments) throws -> RandomForest.Voting? {
-        guard let text = arguments.value("voting") else { return nil }
-        guard let voting = RandomForest.Voting(rawValue: text) else {
-            throw UsageError(
-                "--voting expects \(RandomForest.Voting.allCases.map(\.rawValue).joined(separator: " or ")), "
-                    + "got '\(text)'")
-        }
-        return voting
     }
 }

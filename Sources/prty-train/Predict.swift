@@ -5,14 +5,7 @@ import Shared
 struct Predict {
     static let command = Command(
         "predict", summary: "predict one value per row of the dataset on stdin",
-        options: [
-            Option(
-                "model", short: "m", value: .single("FILE"), help: "the model update or aggregate to apply",
-                completion: .file),
-            Option(
-                "voting", value: .single("prior_corrected|soft"),
-                help: "forests: combine participants' forests by prior-corrected posteriors (default) or soft voting",
-                completion: .choices(RandomForest.Voting.allCases.map(\.rawValue))),
+        options: ModelArguments.options(purpose: "to apply") + [
             Option("probabilities", help: "classifiers: print {\"label\", \"probabilities\"} per row"),
         ],
         examples: ["prty-train predict --model global.json < new-rows.json"],
@@ -22,35 +15,26 @@ struct Predict {
             the probability of every class in the order of the model's classes.
             """)
 
-    let modelPath: String
-    let voting: RandomForest.Voting?
+    let model: ModelArguments
     let withProbabilities: Bool
 
     init(_ invocation: Invocation) throws {
-        guard let path = invocation.arguments.value("model") else {
-            throw UsageError("predict needs --model FILE (a model update or an aggregate)")
-        }
-        modelPath = path
-        voting = try Evaluate.voting(invocation.arguments)
+        model = try ModelArguments(invocation.arguments, command: "predict")
         withProbabilities = invocation.arguments.flag("probabilities")
     }
 
     func run() throws {
-        let document = try ModelDocument.load(path: modelPath)
-        let dataset = try DatasetReader.read(try Input.standardInput(what: "a dataset"))
+        let (document, dataset) = try model.load()
         Tool.writeStdout(
-            try Self.predict(document, on: dataset, source: modelPath, probabilities: withProbabilities, voting: voting)
-        )
+            try Self.predict(
+                document, on: dataset, source: model.modelPath, probabilities: withProbabilities, voting: model.voting))
     }
 
     static func predict(
         _ document: ModelDocument, on dataset: Dataset, source: String, probabilities: Bool,
         voting: RandomForest.Voting? = nil
     ) throws -> [UInt8] {
-        guard dataset.count > 0 else { throw TrainError.data("the dataset has no rows: there is nothing to predict") }
-        try Fit.checkData(dataset)
-        var model = try LoadedModel(document, dataset: dataset, source: source)
-        model.overrideVoting(voting)
+        let model = try ModelArguments.model(document, for: dataset, source: source, voting: voting, verb: "predict")
         if probabilities, model.task != .classification {
             throw UsageError("--probabilities needs a classifier; this model does regression")
         }

@@ -12,9 +12,7 @@ struct Simulate {
     static let command = Command(
         "simulate", summary: "run a whole federated session locally and compare it with central training",
         options: [
-            Option(
-                "task", short: "t", value: .single("FILE|JSON"),
-                help: "the FL task (model_type, model_config, train_config, partition_config)", completion: .file),
+            Fit.taskOption(help: "the FL task (model_type, model_config, train_config, partition_config)"),
             Option("participants", value: .single("N"), help: "how many participants (default: total_parts, else 3)"),
             Option("rounds", value: .single("R"), help: "how many rounds (default 1; a forest trains in one)"),
             Option(
@@ -49,8 +47,7 @@ struct Simulate {
 
     init(_ invocation: Invocation) throws {
         let arguments = invocation.arguments
-        var task = try arguments.value("task").map(TaskConfig.load) ?? .empty
-        task = try Fit.applyFlags(arguments, to: task)
+        let task = try Fit.task(arguments)
         var partitionValues = task.values["partition_config"]?.objectValue ?? [:]
         defaultStrategy = partitionValues["strategy"] == nil && arguments.value("strategy") == nil
         if partitionValues["strategy"] == nil {
@@ -74,8 +71,7 @@ struct Simulate {
         partition.take = .train
         try partition.validate()
         self.partition = partition
-        let settings = try Settings.load(arguments: arguments, log: invocation.log)
-        caps = try TrainCaps(settings: settings)
+        caps = try TrainCaps(arguments: arguments, log: invocation.log)
         _ = try TrainConfig(self.task, caps: caps)  // every config problem before the data is read
         log = invocation.log
     }

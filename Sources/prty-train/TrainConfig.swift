@@ -19,18 +19,39 @@ struct TrainConfig: Sendable {
     static let maxHiddenLayers = 32
     static let validationFractionRange = 0.0...0.9
 
-    struct NetworkConfig: Sendable, Equatable {
+    /// What the task trains, each model carrying only its own settings: a network always has its training
+    /// settings, a forest never has epochs or a global model, so no fit unwraps an optional far from where it
+    /// was checked.
+    enum Model: Sendable {
+        case neuralNetwork(NetworkConfig)
+        case linearRegression(LinearConfig)
+        case randomForest(ForestSection)
+    }
+
+    struct NetworkConfig: Sendable {
         var hidden: [Int]
         var inputSize: Int?
         var outputSize: Int?
         var task: Dataset.Task?
+        var training: NetworkTraining
+        /// `global_model`, shape-checked against the data when the fit starts.
+        var globalModel: ModelDocument?
     }
 
-    struct LinearConfig: Sendable, Equatable {
+    struct LinearConfig: Sendable {
         var inputSize: Int?
+        var training: NetworkTraining
+        var globalModel: ModelDocument?
     }
 
-    var modelType: ModelType
+    struct ForestSection: Sendable {
+        /// `model_config`, read by `ForestConfig` once the data's classes and width are known.
+        var section: ConfigSection
+        /// Whether a `global_model` was given but ignored (docs/federated-learning.md §4.3), so fit can say so.
+        var ignoredGlobalModel: Bool
+    }
+
+    var model: Model
     var sessionID: String
     var roundID: String
     /// The session seed (docs/federated-learning.md §1): the config's `seed`, else from `session_id`. Fixes the
@@ -39,18 +60,34 @@ struct TrainConfig: Sendable {
     /// The round's shuffle seed: SHA-256(session_id ‖ round_id), or a stream of `seed` without a session id.
     var shuffleSeed: UInt64
     var validationFraction: Double
-    /// NN and linear regression: epochs, batch size, optimiser. `nil` for a forest.
-    var training: NetworkTraining?
-    var network: NetworkConfig?
-    var linear: LinearConfig?
-    /// A forest's `model_config`, read by `ForestConfig` once the data's classes and width are known.
-    var forestSection: ConfigSection?
     var privacy: PrivacyConfig
-    /// `global_model`; always `nil` for a forest, which ignores it (docs/federated-learning.md §4.3).
-    var globalModel: ModelDocument?
-    /// Whether a `global_model` was given but ignored (a forest), so fit can say so.
-    var ignoredGlobalModel: Bool
     var caps: TrainCaps
+
+    var modelType: ModelType {
+        switch model {
+        case .neuralNetwork: .neuralNetwork
+        case .linearRegression: .linearRegression
+        case .randomForest: .randomForest
+        }
+    }
+
+    /// Epochs, batch size and optimiser of a network or linear regression; `nil` for a forest.
+    var training: NetworkTraining? {
+        switch model {
+        case .neuralNetwork(let network): network.training
+        case .linearRegression(let linear): linear.training
+        case .randomForest: nil
+        }
+    }
+
+    /// The model training starts from; always `nil` for a forest, which ignores it.
+    var globalModel: ModelDocument? {
+        switch model {
+        case .neuralNetwork(let network): network.globalModel
+        case .linearRegression(let linear): linear.globalModel
+        case .randomForest: nil
+        }
+    }
 
     init(_ task: TaskConfig, caps: TrainCaps) throws(TrainError) {
         do { try self.init(checking: task, caps: caps) } catch { throw TrainError.config(error.message) }
@@ -64,7 +101,6 @@ struct TrainConfig: Sendable {
         guard let modelType = ModelType(rawValue: typeName) else {
             throw UsageError("unsupported model type: \(typeName); expected one of \(ModelType.names)")
         }
-        self.modelType = modelType
         sessionID = try task.string("session_id") ?? ""
         roundID = try task.string("round_id") ?? ""
         seed = try task.sessionSeed()
@@ -78,62 +114,21 @@ struct TrainConfig: Sendable {
         case .linearRegression: modelKeys = Self.linearKeys
         case .randomForest: modelKeys = ForestConfig.keys
         }
-        let model = try task.section("model_config", known: modelKeys + Self.sharedModelKeys)
-        if let declared = try model.string("model_type"), declared != typeName {
-            throw UsageError(
-                "model_config.model_type is '\(declared)' but model_type is '\(typeName)'; "
-                    + "make them agree")
-        }
-        var modelValues = model.values
-        modelValues["model_type"] = nil
-        let modelSection = try ConfigSection(name: "model_config", modelValues, known: modelKeys)
+        let modelSection = try Self.modelSection(task, keys: modelKeys, typeName: typeName)
+        var layout: Layout?
+        var linearInputSize: Int?
         switch modelType {
-        case .neuralNetwork: network = try Self.network(modelSection, caps: caps)
+        case .neuralNetwork: layout = try Self.layout(modelSection, caps: caps)
         case .linearRegression:
-            linear = LinearConfig(inputSize: try modelSection.int("input_size", in: 1...Int(Int32.max)))
+            linearInputSize = try modelSection.int("input_size", in: 1...Int(Int32.max))
             _ = try modelSection.string("task", choices: ["regression"])
-        case .randomForest: forestSection = modelSection
+        case .randomForest: break
         }
 
         // train_config
         let train = try task.section("train_config", known: Self.trainKeys)
         validationFraction = try train.double("validation_fraction", in: Self.validationFractionRange) ?? 0.2
-        if modelType != .randomForest {
-            for key in ["epochs", "batch_size", "learning_rate"] where !train.has(key) {
-                throw UsageError(
-                    "training configuration is incomplete: \(key) is required "
-                        + "(train_config needs epochs, batch_size and learning_rate)")
-            }
-            let epochs = try train.int("epochs", in: 1...Self.maxEpochs)!
-            let batchSize = try train.int("batch_size", in: 1...Self.maxBatchSize)!
-            let rate = try train.double("learning_rate")!
-            let shown = NumberFormat.shortest(rate)
-            guard rate > 0 else { throw UsageError("train_config.learning_rate must be positive, got \(shown)") }
-            guard rate <= 1 else {
-                throw UsageError("train_config.learning_rate \(shown) is too high; the maximum allowed is 1")
-            }
-            let kind = OptimizerConfig.Kind(
-                rawValue: try train.string("optimizer", choices: ["sgd", "adam"]) ?? "sgd")!
-            let momentum = try train.double("momentum") ?? 0
-            guard momentum >= 0, momentum < 1 else {
-                throw UsageError("train_config.momentum must be in [0, 1), got \(NumberFormat.shortest(momentum))")
-            }
-            if kind == .adam, momentum != 0 {
-                throw UsageError(
-                    "train_config.momentum applies to optimizer sgd only; Adam keeps its own "
-                        + "moment estimates (remove momentum or use optimizer sgd)")
-            }
-            let mu = try train.double("proximal_mu") ?? 0
-            guard mu >= 0, mu.isFinite else {
-                throw UsageError(
-                    "train_config.proximal_mu must be a number ≥ 0 (FedProx's μ; 0 is plain FedAvg), "
-                        + "got \(NumberFormat.shortest(mu))")
-            }
-            training = NetworkTraining(
-                epochs: epochs, batchSize: batchSize,
-                optimizer: OptimizerConfig(kind: kind, learningRate: rate, momentum: momentum),
-                shuffleSeed: shuffleSeed, proximalMu: mu)
-        }
+        let training = modelType == .randomForest ? nil : try Self.training(train, shuffleSeed: shuffleSeed)
 
         // privacy_config
         let privacySection = try task.section("privacy_config", known: Self.privacyKeys)
@@ -152,7 +147,7 @@ struct TrainConfig: Sendable {
 
         // global_model
         let global = task.values["global_model"].flatMap { $0.isNull ? nil : $0 }
-        ignoredGlobalModel = global != nil && modelType == .randomForest
+        var globalModel: ModelDocument?
         if let global, modelType != .randomForest {
             do {
                 globalModel = try ModelDocument(global, source: "global_model", role: .taskConfig)
@@ -163,9 +158,84 @@ struct TrainConfig: Sendable {
                 throw UsageError("global_model holds \(type.phrase) but model_type is \(typeName)")
             }
         }
+
+        switch (modelType, training, layout) {
+        case (.neuralNetwork, let training?, let layout?):
+            model = .neuralNetwork(
+                NetworkConfig(
+                    hidden: layout.hidden, inputSize: layout.inputSize, outputSize: layout.outputSize,
+                    task: layout.task, training: training, globalModel: globalModel))
+        case (.linearRegression, let training?, _):
+            model = .linearRegression(
+                LinearConfig(inputSize: linearInputSize, training: training, globalModel: globalModel))
+        default:  // .randomForest: the only type parsed without training settings
+            model = .randomForest(ForestSection(section: modelSection, ignoredGlobalModel: global != nil))
+        }
     }
 
-    private static func network(_ section: ConfigSection, caps: TrainCaps) throws(UsageError) -> NetworkConfig {
+    /// `model_config` with only `keys` (and a `model_type` that agrees with the top-level one, then dropped).
+    private static func modelSection(_ task: TaskConfig, keys: [String], typeName: String) throws(UsageError)
+        -> ConfigSection
+    {
+        let model = try task.section("model_config", known: keys + sharedModelKeys)
+        if let declared = try model.string("model_type"), declared != typeName {
+            throw UsageError(
+                "model_config.model_type is '\(declared)' but model_type is '\(typeName)'; "
+                    + "make them agree")
+        }
+        var values = model.values
+        values["model_type"] = nil
+        return try ConfigSection(name: "model_config", values, known: keys)
+    }
+
+    /// `train_config` for a network or linear regression: epochs, batch size and learning rate are required.
+    private static func training(_ train: ConfigSection, shuffleSeed: UInt64) throws(UsageError) -> NetworkTraining {
+        for key in ["epochs", "batch_size", "learning_rate"] where !train.has(key) {
+            throw UsageError(
+                "training configuration is incomplete: \(key) is required "
+                    + "(train_config needs epochs, batch_size and learning_rate)")
+        }
+        guard let epochs = try train.int("epochs", in: 1...maxEpochs),
+            let batchSize = try train.int("batch_size", in: 1...maxBatchSize),
+            let rate = try train.double("learning_rate")
+        else { throw UsageError("train_config needs epochs, batch_size and learning_rate") }
+        let shown = NumberFormat.shortest(rate)
+        guard rate > 0 else { throw UsageError("train_config.learning_rate must be positive, got \(shown)") }
+        guard rate <= 1 else {
+            throw UsageError("train_config.learning_rate \(shown) is too high; the maximum allowed is 1")
+        }
+        let kind: OptimizerConfig.Kind =
+            try train.string("optimizer", choices: ["sgd", "adam"]).flatMap(OptimizerConfig.Kind.init) ?? .sgd
+        let momentum = try train.double("momentum") ?? 0
+        guard momentum >= 0, momentum < 1 else {
+            throw UsageError("train_config.momentum must be in [0, 1), got \(NumberFormat.shortest(momentum))")
+        }
+        if kind == .adam, momentum != 0 {
+            throw UsageError(
+                "train_config.momentum applies to optimizer sgd only; Adam keeps its own "
+                    + "moment estimates (remove momentum or use optimizer sgd)")
+        }
+        let mu = try train.double("proximal_mu") ?? 0
+        guard mu >= 0, mu.isFinite else {
+            throw UsageError(
+                "train_config.proximal_mu must be a number ≥ 0 (FedProx's μ; 0 is plain FedAvg), "
+                    + "got \(NumberFormat.shortest(mu))")
+        }
+        return NetworkTraining(
+            epochs: epochs, batchSize: batchSize,
+            optimizer: OptimizerConfig(kind: kind, learningRate: rate, momentum: momentum),
+            shuffleSeed: shuffleSeed, proximalMu: mu)
+    }
+
+    /// A network's `model_config`, before the training settings join it.
+    private struct Layout {
+        var hidden: [Int]
+        var inputSize: Int?
+        var outputSize: Int?
+        var task: Dataset.Task?
+    }
+
+    private static func layout(_ section: ConfigSection, caps: TrainCaps) throws(UsageError) -> Layout {
         let sizeRange = 1...caps.maxLayerSize
         var hidden: [Int]
         if let value = section.values["hidden_sizes"], !value.isNull {
@@ -193,7 +263,7 @@ struct TrainConfig: Sendable {
             guard let size = section.values["hidden_size"]?.intValue, size >= 1 else {
                 throw UsageError(
                     "model_config.hidden_size must be a whole number ≥ 1, got "
-                        + "\(section.values["hidden_size"]!.serialized())")
+                        + "\(section.values["hidden_size"]?.serialized() ?? "null")")
             }
             try checkLayer(size, "model_config.hidden_size", caps: caps)
             hidden = [size]
@@ -204,7 +274,7 @@ struct TrainConfig: Sendable {
         }
         _ = try section.string("activation", choices: ["relu"])
         let task = try section.string("task", choices: ["classification", "regression"]).flatMap(Dataset.Task.init)
-        return NetworkConfig(
+        return Layout(
             hidden: hidden, inputSize: try section.int("input_size", in: sizeRange),
             outputSize: try section.int("output_size", in: sizeRange), task: task)
     }

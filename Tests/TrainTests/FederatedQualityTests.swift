@@ -232,12 +232,12 @@ struct FederatedQualityTests {
         let old = try RandomForest(metadata: .object(metadata))
         #expect(old.members.isEmpty && old.voting == .priorCorrected)
         metadata["members"] = [["trees": 4, "label_counts": [1, 2, 3]]]
-        #expect(throws: DataError.self) { try RandomForest(metadata: .object(metadata)) }
+        #expect(throws: TrainError.self) { try RandomForest(metadata: .object(metadata)) }
         metadata["members"] = [["trees": 5, "label_counts": [1, 2]]]
-        #expect(throws: DataError.self) { try RandomForest(metadata: .object(metadata)) }
+        #expect(throws: TrainError.self) { try RandomForest(metadata: .object(metadata)) }
         metadata["members"] = nil
         metadata["voting"] = "majority"
-        #expect(throws: DataError.self) { try RandomForest(metadata: .object(metadata)) }
+        #expect(throws: TrainError.self) { try RandomForest(metadata: .object(metadata)) }
     }
 
     @Test func bootstrapForestsMeasureOutOfBagAndTrainOnEveryRow() throws {

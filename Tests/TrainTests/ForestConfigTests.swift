@@ -129,10 +129,10 @@ struct ForestConfigTests {
 
     @Test func regressionDataIsRefused() throws {
         let section = try ConfigSection(name: "model_config", [:], known: ForestConfig.keys)
-        let error = #expect(throws: DataError.self) {
+        let error = #expect(throws: TrainError.self) {
             try ForestConfig(section, classes: [], featureCount: 3, seed: 1, caps: .defaults)
         }
         #expect(error?.exitStatus == .dataError)
-        #expect(error?.message.contains("regression") == true)
+        #expect(error?.description.contains("regression") == true)
     }
 }

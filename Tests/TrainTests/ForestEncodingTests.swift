@@ -160,9 +160,9 @@ struct ForestEncodingTests {
         badOOB["oob_score"] = 2
         cases.append((.object(badOOB), "oob_score"))
         for (document, fragment) in cases {
-            let error = #expect(throws: DataError.self) { try RandomForest(metadata: document) }
-            #expect(error?.message.hasPrefix("metadata.forest: ") == true)
-            #expect(error?.message.contains(fragment) == true, "\(error?.message ?? "") lacks \(fragment)")
+            let error = #expect(throws: TrainError.self) { try RandomForest(metadata: document) }
+            #expect(error?.description.hasPrefix("metadata.forest: ") == true)
+            #expect(error?.description.contains(fragment) == true, "\(error?.description ?? "") lacks \(fragment)")
         }
     }
 
@@ -175,8 +175,8 @@ struct ForestEncodingTests {
             do {
                 _ = try RandomForest(weights: weights, classes: classes)
                 return nil
-            } catch let error as DataError {
-                return error.message
+            } catch let error as TrainError {
+                return error.description
             } catch {
                 return "\(error)"
             }
@@ -196,7 +196,7 @@ struct ForestEncodingTests {
         #expect(refused([1, 1, 3, 5, 1, -1, 0.5, 0.5, 0.5])?.contains("sum to 1") == true)
         var noImportance = good
         noImportance["feature_importance"] = nil
-        #expect(throws: DataError.self) { try RandomForest(weights: noImportance, classes: classes) }
+        #expect(throws: TrainError.self) { try RandomForest(weights: noImportance, classes: classes) }
     }
 
     @Test func unionConcatenatesTreesAndWeighsImportanceByDataSize() throws {
@@ -222,12 +222,12 @@ struct ForestEncodingTests {
 
     @Test func unionOfMismatchedForestsIsRefused() throws {
         let wide = try Data.fit(Data.informative(rows: 50, width: 6, informative: 2), ["num_trees": 2])
-        #expect(throws: DataError.self) { try RandomForest.checkUnion([Self.forest, wide]) }
+        #expect(throws: TrainError.self) { try RandomForest.checkUnion([Self.forest, wide]) }
         var relabelled = Self.forest
         relabelled.classes = [0, 1, 5]
-        let error = #expect(throws: DataError.self) { try RandomForest.checkUnion([Self.forest, relabelled]) }
-        #expect(error?.message.contains("forest 2 has classes") == true)
-        #expect(throws: DataError.self) { try RandomForest.checkUnion([]) }
+        let error = #expect(throws: TrainError.self) { try RandomForest.checkUnion([Self.forest, relabelled]) }
+        #expect(error?.description.contains("forest 2 has classes") == true)
+        #expect(throws: TrainError.self) { try RandomForest.checkUnion([]) }
         #expect(throws: Never.self) { try RandomForest.checkUnion([Self.forest, Self.forest]) }
     }
 }

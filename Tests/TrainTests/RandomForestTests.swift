@@ -261,7 +261,7 @@ struct RandomForestTests {
         let data = Data.informative(rows: 300, width: 5, informative: 2)
         let config = try Data.config(data, ["num_trees": 50])
         let past = TrainingControl(deadline: Monotonic.seconds() - 1, deadlineText: "1ms")
-        let error = #expect(throws: ForestDeadlineError.self) {
+        let error = #expect(throws: TrainError.self) {
             try RandomForest.fit(data, config: config, log: Data.quiet, control: past, threads: 2)
         }
         #expect(error?.exitStatus == .failure)
@@ -274,22 +274,22 @@ struct RandomForestTests {
 
     @Test func labelsOutsideTheClassesAreRefused() throws {
         let data = Dataset(features: [1, 2, 3], width: 1, labels: [0, 1, 5], task: .classification, classes: [0, 1])
-        let error = #expect(throws: DataError.self) { try Data.fit(data) }
+        let error = #expect(throws: TrainError.self) { try Data.fit(data) }
         #expect(error?.exitStatus == .dataError)
-        #expect(error?.message.contains("label 5 is not one of the dataset's classes") == true)
+        #expect(error?.description.contains("label 5 is not one of the dataset's classes") == true)
     }
 
     @Test func nonFiniteFeaturesAreRefused() throws {
         let data = Dataset(
             features: [1, .nan, 3, 4], width: 2, labels: [0, 1], task: .classification,
             classes: [0, 1])
-        let error = #expect(throws: DataError.self) { try Data.fit(data) }
-        #expect(error?.message.contains("feature 1") == true)
+        let error = #expect(throws: TrainError.self) { try Data.fit(data) }
+        #expect(error?.description.contains("feature 1") == true)
     }
 
     @Test func emptyDatasetIsRefused() throws {
         let data = Dataset(features: [], width: 2, labels: [], task: .classification, classes: [0, 1])
-        #expect(throws: DataError.self) { try Data.fit(data) }
+        #expect(throws: TrainError.self) { try Data.fit(data) }
     }
 
     @Test func labelValuesAreReturnedNotIndices() throws {

@@ -20,15 +20,13 @@ struct TrainCommandTests {
                 "--validation-fraction", "0.1",
             ],
             for: Train.command)
-        guard case .run(let arguments) = outcome else {
-            Issue.record("expected a run")
-            return
-        }
+        let arguments = try #require(outcome.run, "expected a run, got \(outcome)")
         let task = try Fit.applyFlags(arguments, to: .empty)
         let config = try TrainConfig(task, caps: .defaults)
-        #expect(config.network?.hidden == [16, 8])
-        #expect(config.training?.epochs == 3 && config.training?.batchSize == 4)
-        #expect(config.training?.optimizer.kind == .adam && config.training?.optimizer.learningRate == 0.5)
+        let network = try #require(config.network, "expected a neural network, got \(config.modelType)")
+        #expect(network.hidden == [16, 8])
+        #expect(network.training.epochs == 3 && network.training.batchSize == 4)
+        #expect(network.training.optimizer.kind == .adam && network.training.optimizer.learningRate == 0.5)
         #expect(config.seed == UInt64.max)
         #expect(config.validationFraction == 0.1)
     }
@@ -40,10 +38,8 @@ struct TrainCommandTests {
     func badFlagValuesAreUsageErrors(words: [String]) throws {
         do {
             let outcome = try Arguments.parse(words, for: Train.command)
-            guard case .run(let arguments) = outcome else {
-                Issue.record("\(words) parsed as \(outcome), not as a run whose flag values fit could refuse")
-                return
-            }
+            let arguments = try #require(
+                outcome.run, "\(words) parsed as \(outcome), not as a run whose flag values fit could refuse")
             _ = try Fit.applyFlags(arguments, to: .empty)
             Issue.record("\(words) was accepted")
         } catch let error as UsageError {

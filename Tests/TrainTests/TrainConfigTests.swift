@@ -21,9 +21,11 @@ struct TrainConfigTests {
     @Test func aCompleteNetworkConfig() throws {
         let config = try TrainTestData.config(Self.nn + #", "session_id": "s", "round_id": "r"}"#)
         #expect(config.modelType == .neuralNetwork)
-        #expect(config.network?.hidden == [8])
-        #expect(config.training?.epochs == 2)
-        #expect(config.training?.optimizer == OptimizerConfig(kind: .sgd, learningRate: 0.1, momentum: 0))
+        let network = try #require(config.network)
+        #expect(network.hidden == [8])
+        #expect(network.training.epochs == 2)
+        #expect(network.training.optimizer == OptimizerConfig(kind: .sgd, learningRate: 0.1, momentum: 0))
+        #expect(network.globalModel == nil)
         #expect(config.validationFraction == 0.2)
         #expect(config.seed == Seeds.session(id: "s"))
         #expect(config.shuffleSeed == Seeds.round(session: "s", round: "r"))
@@ -157,8 +159,8 @@ struct TrainConfigTests {
         let config = try TrainTestData.config(
             #"{"model_type": "random_forest", "global_model": {"weights": {"a": [1]}}}"#)
         #expect(config.training == nil)
-        #expect(config.globalModel == nil && config.ignoredGlobalModel)
-        #expect(config.forestSection != nil)
+        let forest = try #require(config.forestSection)
+        #expect(config.globalModel == nil && forest.ignoredGlobalModel)
     }
 
     @Test func globalModelMustBeAModel() {

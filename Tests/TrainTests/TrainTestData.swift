@@ -70,3 +70,22 @@ enum TrainTestData {
         return JSON.object(object).serialized()
     }
 }
+
+extension TrainConfig {
+    /// The network's settings, or nil when the task trains another model (for `#require`).
+    var network: NetworkConfig? {
+        if case .neuralNetwork(let network) = model { network } else { nil }
+    }
+
+    /// A forest's `model_config`, or nil when the task trains another model.
+    var forestSection: ForestSection? {
+        if case .randomForest(let forest) = model { forest } else { nil }
+    }
+}
+
+extension Arguments.Outcome {
+    /// The parsed arguments when the outcome is a run; nil for help, version or completions (for `#require`).
+    var run: Arguments? {
+        if case .run(let arguments) = self { arguments } else { nil }
+    }
+}

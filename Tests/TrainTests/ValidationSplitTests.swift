@@ -20,18 +20,3 @@ struct ValidationSplitTests {
         #expect(ValidationSplit(rows: 50, fraction: 0, seed: 1).validation.isEmpty)
     }
 }
-
-struct ShuffleTests {
-    @Test func sameOrderAsTheSharedShuffle() {
-        var a = SeededRandom(seed: 77)
-        var b = SeededRandom(seed: 77)
-        var mine = Array(0..<1000)
-        var shared = Array(0..<1000)
-        for _ in 0..<3 {
-            Shuffle.rows(&mine, &a)
-            b.shuffle(&shared)
-            #expect(mine == shared)
-        }
-        #expect(mine != Array(0..<1000))
-    }
-}
