@@ -42,21 +42,13 @@ public enum DatasetWriter {
                 dataset.classes.withUnsafeBufferPointer { writeList($0, to: &out) }
                 out.append(",")
             }
-            if let featureNames = dataset.featureNames {
-                out.append("\"feature_names\":")
-                out.append(serialized(.strings(featureNames)))
-                out.append(",")
-            }
+            writeNames(dataset.featureNames, key: "\"feature_names\":", to: &out)
             out.append("\"features\":[")
             dataset.features.withUnsafeBufferPointer {
                 writeRows($0, width: dataset.width, rows: dataset.count, rowBound: rowBound, to: &out)
             }
             out.append("],\"format\":\"prty.dataset/1\",")
-            if let labelNames = dataset.labelNames {
-                out.append("\"label_names\":")
-                out.append(serialized(.strings(labelNames)))
-                out.append(",")
-            }
+            writeNames(dataset.labelNames, key: "\"label_names\":", to: &out)
             out.append("\"labels\":")
             dataset.labels.withUnsafeBufferPointer { writeList($0, to: &out) }
             if let partition = dataset.partition {
@@ -83,6 +75,14 @@ public enum DatasetWriter {
         var out = [UInt8]()
         value.write(to: &out)
         return out
+    }
+
+    /// `"key":["name",…],` when there are names.
+    private static func writeNames(_ names: [String]?, key: StaticString, to out: inout ChunkBuffer) {
+        guard let names else { return }
+        out.append(key)
+        out.append(serialized(.strings(names)))
+        out.append(",")
     }
 
     /// `[n,n,…]`.
