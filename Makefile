@@ -12,7 +12,7 @@ VENV_BENCH := .venv-bench
 # Every apt package the project needs, named even where a machine may already have it.
 APT_PACKAGES := libcurl4-openssl-dev libsecp256k1-dev pkg-config jq \
 	python3 python3-venv bash-completion zsh fish ipfs-cid openssl shellcheck \
-	docker.io busybox-static util-linux curl wrk nginx-light
+	docker.io busybox-static util-linux curl wrk nginx-light time
 # One optimised build serves the unit tests (@testable import) and the end-to-end tests (the binaries).
 # Tests run one at a time: on 2 cores, CPU-heavy training tests in parallel starve the cooperative threads
 # that the timeout and cancellation tests need (a whole run takes about 3 minutes).
@@ -55,11 +55,11 @@ demo-pipeline: deps build ## the federated-learning toolbox as shell pipes on th
 bench: deps build ## benchmarks side by side with the reference tools; writes bench/results.json
 	@[ -x $(VENV_BENCH)/bin/python ] || $(PYTHON) -m venv $(VENV_BENCH)
 	@$(VENV_BENCH)/bin/pip install -q --disable-pip-version-check -r bench/requirements.txt
-	@# PyTorch's CPU build only, never PyPI's multi-GB CUDA one (docs/benchmarks.md §2). Without it the PyTorch
-	@# rows are skipped, and pip's own reason is shown rather than hidden.
-	@$(VENV_BENCH)/bin/pip install -q --disable-pip-version-check 'torch==2.13.0+cpu' \
-		|| echo "bench: WARNING: torch==2.13.0+cpu could not be installed (pip's reason above; see" \
-			"docs/benchmarks.md §2 for where the CPU wheel comes from); the PyTorch rows will be skipped" >&2
+	@# PyTorch's CPU build, pinned with its dependencies (bench/README.md, "PyTorch"). When pip cannot install it,
+	@# pip's reason and this error are shown, the other rows still run, and the PyTorch row is an ERROR: exit 1.
+	@$(VENV_BENCH)/bin/pip install -q --disable-pip-version-check -r bench/requirements-torch.txt \
+		|| echo "bench: ERROR: torch==2.13.0+cpu could not be installed (pip's reason above); bench/README.md" \
+			"(PyTorch) says where the CPU wheel comes from. The PyTorch row will fail." >&2
 	PRTY_BIN_DIR=$(CURDIR)/$(RELEASE) $(VENV_BENCH)/bin/python bench/run.py
 
 # Operator targets: the installed prty-wallet when there is one on PATH, else the release build.

@@ -24,9 +24,11 @@ let package = Package(
         .systemLibrary(
             name: "CSecp256k1", pkgConfig: "libsecp256k1",
             providers: [.apt(["libsecp256k1-dev"]), .brew(["secp256k1"])]),
+        // SHA-256's compression function on the CPU's SHA extensions (our own C: Swift has no intrinsics).
+        .target(name: "CSHA256"),
 
         // MARK: Library
-        .target(name: "Shared", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "Shared", dependencies: ["CCurl", "CSHA256"], swiftSettings: swiftSettings),
 
         // MARK: Tools
         .executableTarget(name: "prty-wallet", dependencies: ["Shared", "CSecp256k1"], swiftSettings: swiftSettings),

@@ -11,9 +11,11 @@ prty: `prty-train --task T --validation-fraction 0 < train.json > update.json`. 
   in a second row without a goal.
 Test accuracy from `prty-train evaluate --model update.json < test.json`.
 
-Reference: torch 2.13 CPU (the CPU wheel, docs/benchmarks.md §2), float32 as PyTorch defaults to, at the faster of its
-default thread count and one thread (for a model this small one thread usually wins), the idiomatic loop: randperm each epoch, index a batch, zero_grad / forward / backward / step. Timed
-in-process on tensors already built. Without torch the row says so and the reference column is skipped.
+Reference: torch 2.13 CPU (the CPU wheel pinned in bench/requirements-torch.txt; bench/README.md says where it comes
+from), float32 as PyTorch defaults to, at the faster of its default thread count and one thread (for a model this
+small one thread usually wins), the idiomatic loop: randperm each epoch, index a batch, zero_grad / forward /
+backward / step. Timed in-process on tensors already built. Without torch the module raises: the row is an ERROR
+and `make bench` exits 1, never a silent skip.
 
 Goal: per-epoch ratio ≤ 1.0 with test accuracy within 1 point.
 """
@@ -79,11 +81,12 @@ def _evaluate(ctx, update, test_path):
 
 def _torch(ctx, x_train, y_train, x_test, y_test, runs):
     """(seconds for EPOCHS epochs, test accuracy, threads, note) for torch at its faster thread count (its default
-    or 1: for a model this small one thread often wins), or a string saying why torch could not run."""
+    or 1: for a model this small one thread often wins). Without torch it raises: the row is an ERROR, not a skip."""
     try:
         import torch
     except ImportError as error:
-        return f"skipped: torch is not installed ({error}); install the CPU wheel: pip install 'torch==2.13.0+cpu'"
+        raise RuntimeError(f"PyTorch is not installed ({error}): `make bench` installs the CPU wheel from "
+                           "bench/requirements-torch.txt; bench/README.md (PyTorch) says where it comes from") from None
     x = torch.tensor(x_train, dtype=torch.float32)
     y = torch.tensor(y_train, dtype=torch.long)
     fitted = {}
@@ -132,12 +135,7 @@ def run(ctx):
     wall, training = _prty(ctx, task, train_path, update, runs)
     prty_accuracy = _evaluate(ctx, update, test_path)
     name = f"MLP 20-{HIDDEN}-3, Adam, batch {BATCH}, per epoch: {samples:,} × 20, 3 classes"
-    reference = _torch(ctx, x_train, y_train, x_test, y_test, runs)
-    if isinstance(reference, str):
-        return [{"benchmark": name, "prty_s": training / EPOCHS, "reference": "PyTorch CPU", "reference_s": None,
-                 "goal": f"ratio ≤ {GOAL_RATIO}, accuracy within 1 point", "met": None,
-                 "notes": f"{reference}; prty test accuracy {prty_accuracy:.4f}"}]
-    torch_s, torch_accuracy, threads, torch_note = reference
+    torch_s, torch_accuracy, threads, torch_note = _torch(ctx, x_train, y_train, x_test, y_test, runs)
     difference = prty_accuracy - torch_accuracy
     per_epoch_ref = torch_s / EPOCHS
     ratio = training / EPOCHS / per_epoch_ref

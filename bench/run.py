@@ -9,8 +9,10 @@ Every bench/bench_<name>.py is imported in sorted order and its `run(ctx)` calle
 
 `ratio` is prty's time over the reference's (below 1: prty is faster). A row whose reference could not run
 sets "reference_s": None and says why in "notes" (e.g. "skipped: torch not installed"); a module that raises
-becomes one error row and the others still run. The table goes to stdout, everything else to stderr, and
-bench/results.json keeps the rows with the machine they ran on.
+becomes one error row and the others still run. A row that compares amounts other than time (peak memory) gives
+"unit" (e.g. "MB"), "prty_value", "reference_value" and its own "ratio"; its time columns show those amounts.
+The table goes to stdout, everything else to stderr, and bench/results.json keeps the rows with the machine they
+ran on.
 
 Environment:
   PRTY_BIN_DIR  where the built tools are (the Makefile passes the release build; default .build/release)
@@ -181,6 +183,10 @@ def seconds(value):
     return f"{value:.3f}" if value >= 0.01 else f"{value * 1000:.2f}ms"
 
 
+def amount(value, unit):
+    return "—" if value is None else f"{value:.0f} {unit}"
+
+
 def table(rows):
     header = ["benchmark", "prty s", "reference", "ref s", "ratio", "goal", "met", "notes"]
     lines = []
@@ -189,11 +195,15 @@ def table(rows):
             lines.append([row["benchmark"], "—", "—", "—", "—", row.get("goal") or "", "ERROR", row["error"]])
             continue
         ratio = row.get("ratio")
-        skipped = row.get("reference_s") is None
         met = row.get("met")
+        if row.get("unit"):
+            prty_cell, reference_cell = amount(row.get("prty_value"), row["unit"]), amount(
+                row.get("reference_value"), row["unit"])
+        else:
+            prty_cell = seconds(row.get("prty_s"))
+            reference_cell = "skipped" if row.get("reference_s") is None else seconds(row.get("reference_s"))
         lines.append([
-            row["benchmark"], seconds(row.get("prty_s")), row.get("reference") or "—",
-            "skipped" if skipped else seconds(row.get("reference_s")),
+            row["benchmark"], prty_cell, row.get("reference") or "—", reference_cell,
             "—" if ratio is None else f"{ratio:.2f}", row.get("goal") or "",
             "—" if met is None else ("goal met" if met else "MISSED"), row.get("notes") or "",
         ])

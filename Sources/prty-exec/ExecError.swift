@@ -1,6 +1,7 @@
 import Shared
 
-/// Why prty-exec wrote no Result. A task that ran and failed is not an error: its Result says so (exit 0).
+/// Why prty-exec wrote no Result, or why a task failed. A task that failed is not an error of the tool: the cases
+/// marked "task" are caught and become the Result's `error` (exit 0); they exit 1 only if one escapes.
 enum ExecError: ExitStatusError {
     /// The Task on stdin is not JSON, or not an object.
     case malformedTask(String)
@@ -16,6 +17,12 @@ enum ExecError: ExitStatusError {
     case protocolError(String)
     /// An operation that the configured backend does not offer.
     case unsupported(String)
+    /// Task: the Docker engine refused a call, with its HTTP status and its own message.
+    case engine(status: Int, message: String, method: String, path: String)
+    /// Task: the task's image cannot be had (not local, the pull or the download failed).
+    case imageUnavailable(String)
+    /// Task: the LLM backend failed the generation (unknown model, an error mid-stream, a stall, an empty answer).
+    case llmFailed(String)
 
     var description: String {
         switch self {
@@ -31,6 +38,9 @@ enum ExecError: ExitStatusError {
             "no LLM backend at \(url) (\(detail)); start it, or point RUNNER_OLLAMA_URL / RUNNER_LLM_URL at one"
         case .protocolError(let why): why
         case .unsupported(let why): why
+        case .engine(let status, let message, let method, let path):
+            "Docker engine: \(message) (HTTP \(status) for \(method) \(path.split(separator: "?").first ?? ""))"
+        case .imageUnavailable(let why), .llmFailed(let why): why
         }
     }
 
@@ -39,7 +49,7 @@ enum ExecError: ExitStatusError {
         case .malformedTask: .dataError
         case .invalidTask: .usage
         case .engineUnavailable, .noSandbox, .backendUnavailable, .unsupported: .unavailable
-        case .protocolError: .failure
+        case .protocolError, .engine, .imageUnavailable, .llmFailed: .failure
         }
     }
 }

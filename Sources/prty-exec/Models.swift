@@ -28,8 +28,6 @@ struct Models {
             rows = try await backend.capabilities(log: log)
         } catch let error as ExecError {
             log.warning("llm_unavailable", "\(error.description); reporting no models")
-        } catch let error as LLMFailure {
-            log.warning("llm_unavailable", "\(error.description); reporting no models")
         }
         let document: JSON = [
             "model_capabilities": .array(rows),

@@ -27,8 +27,8 @@ struct Pull {
         for model in models {
             do {
                 try await ollama.pull(model, log: log)
-            } catch let failure as LLMFailure {
-                throw ExecError.protocolError("pulling \(model) failed: \(failure.description)")
+            } catch ExecError.llmFailed(let why) {
+                throw ExecError.protocolError("pulling \(model) failed: \(why)")
             }
             log.info("pulled", "\(model): ready", ["model": .string(model)])
         }

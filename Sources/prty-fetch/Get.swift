@@ -111,11 +111,7 @@ struct Get {
         if let slash = rest.firstIndex(of: "/") {
             throw .usage("'\(text)' has a path (\(rest[slash...])); prty-fetch retrieves one file: give its own CID")
         }
-        do {
-            return try CID(String(rest))
-        } catch {
-            throw .from(error)
-        }
+        return try CID(String(rest))  // malformed is a usage error, unsupported bad data (FetchError.exitStatus)
     }
 
     /// `--gateway` (repeatable, each may hold commas), else IPFS_GATEWAYS from the environment or `.env`, else

@@ -28,7 +28,7 @@ struct Parse {
         let file = try MappedFile(path: path, what: "a CSV or JSON dataset")
         let dataset = try file.withBytes { try builder.build($0, format: format, cid: nil) }
         let parsed = clock.now
-        Tool.writeStdout(DatasetWriter.bytes(dataset))
+        DatasetWriter.writeStdout(dataset)  // streamed in chunks: the document is never whole in memory
         let written = clock.now
         if log.format == .json {  // for benchmarks and operators; people get no extra line
             func seconds(_ duration: Duration) -> JSON {

@@ -27,11 +27,6 @@ enum Capabilities {
 
 /// The wallet address, from `prty-wallet address` (it reads the keystore's address without a password).
 enum WalletAddress {
-    struct Missing: ExitStatusError {
-        var description: String
-        var exitStatus: ExitStatus { .config }
-    }
-
     static func read(_ config: NodeConfig) async throws -> String {
         let child = Subprocess(
             config.tool("prty-wallet"), ["address", "--log-format", "json"], environment: config.childEnvironment,
@@ -40,17 +35,18 @@ enum WalletAddress {
         do {
             result = try await child.run()
         } catch let error as SubprocessError {
-            throw Missing(description: "cannot run prty-wallet to read the wallet address: \(error) (set PRTY_BIN_DIR)")
+            throw RunnerError.walletAddress(
+                "cannot run prty-wallet to read the wallet address: \(error) (set PRTY_BIN_DIR)")
         }
         if result.status == 78 {
-            throw Missing(
-                description: "no wallet key: run 'prty-wallet auth --private-key HEX' (or 'prty-runner auth …') first")
+            throw RunnerError.walletAddress(
+                "no wallet key: run 'prty-wallet auth --private-key HEX' (or 'prty-runner auth …') first")
         }
         guard result.succeeded, let document = try? JSONParser.parse(result.stdout),
             let address = document["address"]?.stringValue, address.hasPrefix("0x"), address.count == 42
         else {
             let why = Pipeline.lastError(result.stderr) ?? "\(result.termination)"
-            throw Missing(description: "prty-wallet address failed: \(why)")
+            throw RunnerError.walletAddress("prty-wallet address failed: \(why)")
         }
         return address
     }

@@ -9,18 +9,13 @@ struct Status {
         "status", summary: "show what the running node is doing (registration, task, heartbeat, outbox)",
         examples: ["prty-runner status", "prty-runner status --config-path /etc/prty/.env | jq .current_task"])
 
-    struct NotRunning: ExitStatusError {
-        var description: String
-        var exitStatus: ExitStatus { .unavailable }
-    }
-
     static func run(_ invocation: Invocation) async throws {
         let settings = try Settings.load(arguments: invocation.arguments, log: invocation.log)
         let stateDir = settings.path(.runnerStateDir)
         let path = stateDir + "/status.json"
         guard let data = FileManager.default.contents(atPath: path),
             case .object(var fields)? = try? JSONParser.parse([UInt8](data))
-        else { throw NotRunning(description: "no node has run with the state directory \(stateDir) (no status.json)") }
+        else { throw RunnerError.notRunning("no node has run with the state directory \(stateDir) (no status.json)") }
         let pid = fields["pid"]?.intValue ?? 0
         let alive = pid > 0 && kill(pid_t(pid), 0) == 0 && fields["state"]?.stringValue != "stopped"
         if !alive { fields["state"] = "stopped" }
@@ -31,7 +26,7 @@ struct Status {
         fields["outbox_depth"] = .int(outbox)
         fields["dead_letters"] = .int(dead)
         Tool.writeStdout(JSON.object(fields).serialized(pretty: true) + "\n")
-        guard alive else { throw NotRunning(description: "the node (pid \(pid)) is not running") }
+        guard alive else { throw RunnerError.notRunning("the node (pid \(pid)) is not running") }
     }
 }
 

@@ -25,8 +25,8 @@ struct Stake {
 
     func run() async throws {
         let context = change.context
-        let stake = try await change.prepare(action: "stake")
-        let (address, deviceID, amount, symbol) = (stake.address, stake.deviceID, stake.amount, stake.symbol)
+        let stake = try await change.prepare()
+        let (address, deviceID, amount) = (stake.address, stake.deviceID, stake.amount)
         let balance = try await stake.token.balance(of: address)
         guard balance >= amount else {
             throw WalletError.insufficient(
@@ -41,8 +41,7 @@ struct Stake {
                     + "this stake makes it pay out to \(address)")
         }
         let config = stake.config
-        let key = try stake.unlocked ?? context.privateKey(purpose: "to stake \(change.amountText) \(symbol)")
-        var sender = try await Sender(config: config, key: key, dryRun: change.dryRun, log: context.log)
+        var sender = try await change.sender(stake)
         var outcomes: [Sender.Outcome] = []
         let allowance = try await stake.token.allowance(owner: address, spender: config.stakeWallet)
         if allowance < amount {
@@ -55,11 +54,8 @@ struct Stake {
                 "addFunds", to: config.stakeWallet,
                 data: StakeWallet.addFundsCall(amount: amount, deviceID: deviceID, wallet: address),
                 fallbackGas: 300_000))
-        var document: [String: JSON] = [
-            "action": "stake", "amount": .string(Amount.format(amount, decimals: stake.decimals)),
-            "base_units": .string(amount.description), "device_id": .string(deviceID), "symbol": .string(symbol),
-            "dry_run": .bool(change.dryRun), "transactions": .array(outcomes.map(\.json)),
-        ]
+        var document = change.document(stake)
+        document["transactions"] = .array(outcomes.map(\.json))
         var lines = [(change.dryRun ? "would stake" : "staked", stake.tokens(amount)), ("device id", deviceID)]
         try await change.reportStakeNow(stake, document: &document, lines: &lines)
         lines += outcomes.map { ($0.purpose, $0.raw ?? "\($0.hash) (block \($0.block.map(String.init) ?? "?"))") }

@@ -5,6 +5,8 @@ import Shared
 /// after the change for the report.
 struct StakeChange {
     let context: WalletContext
+    /// "stake" or "unstake": the document's `action`, and what a password prompt says the key is for.
+    let action: String
     let amountText: String
     let dryRun: Bool
 
@@ -14,6 +16,7 @@ struct StakeChange {
             throw UsageError("\(action) needs --amount with a positive number of tokens, e.g. --amount \(example)")
         }
         try Amount.check(text)  // form, sign and zero now; precision once the token's decimals are known
+        self.action = action
         amountText = text
         dryRun = invocation.arguments.flag("dry-run")
         context = try WalletContext(invocation)
@@ -37,7 +40,7 @@ struct StakeChange {
         func tokens(_ units: UInt256) -> String { "\(Amount.format(units, decimals: decimals)) \(symbol)" }
     }
 
-    func prepare(action: String) async throws -> Prepared {
+    func prepare() async throws -> Prepared {
         let (address, unlocked) = try context.signer(purpose: "to \(action) \(amountText) tokens")
         let config = try await context.connect()
         let deviceID = try context.deviceID()
@@ -47,6 +50,23 @@ struct StakeChange {
             address: address, unlocked: unlocked, config: config, deviceID: deviceID, token: token,
             stakeWallet: StakeWallet(chain: config.chain, address: config.stakeWallet), decimals: decimals,
             symbol: try await token.symbol(), amount: try Amount.parse(amountText, decimals: decimals))
+    }
+
+    /// The sender that signs the change: with the key reading the address unlocked, else with the key unlocked now.
+    func sender(_ prepared: Prepared) async throws -> Sender {
+        let key =
+            try prepared.unlocked
+            ?? context.privateKey(purpose: "to \(action) \(amountText) \(prepared.symbol)")
+        return try await Sender(config: prepared.config, key: key, dryRun: dryRun, log: context.log)
+    }
+
+    /// The fields both documents start with: action, amount (tokens and base units), device id, symbol, dry run.
+    func document(_ prepared: Prepared) -> [String: JSON] {
+        [
+            "action": .string(action), "amount": .string(Amount.format(prepared.amount, decimals: prepared.decimals)),
+            "base_units": .string(prepared.amount.description), "device_id": .string(prepared.deviceID),
+            "symbol": .string(prepared.symbol), "dry_run": .bool(dryRun),
+        ]
     }
 
     /// After a sent change: the device's stake now, in the document and the human lines (nothing for a dry run).

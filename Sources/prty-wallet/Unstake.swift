@@ -23,8 +23,8 @@ struct Unstake {
 
     func run() async throws {
         let context = change.context
-        let stake = try await change.prepare(action: "unstake")
-        let (address, deviceID, amount, symbol) = (stake.address, stake.deviceID, stake.amount, stake.symbol)
+        let stake = try await change.prepare()
+        let (address, deviceID, amount) = (stake.address, stake.deviceID, stake.amount)
         let info = try await stake.stakeWallet.info(deviceID: deviceID)
         guard info.exists, info.balance >= amount else {
             throw WalletError.insufficient(
@@ -38,17 +38,13 @@ struct Unstake {
                 "the contract pays this withdrawal to \(info.wallet), "
                     + "the address recorded with the stake, not to \(address)")
         }
-        let key = try stake.unlocked ?? context.privateKey(purpose: "to unstake \(change.amountText) \(symbol)")
-        var sender = try await Sender(config: stake.config, key: key, dryRun: change.dryRun, log: context.log)
+        var sender = try await change.sender(stake)
         let outcome = try await sender.send(
             "withdrawFunds", to: stake.config.stakeWallet,
             data: StakeWallet.withdrawFundsCall(deviceID: deviceID, amount: amount))
-        var document: [String: JSON] = [
-            "action": "unstake", "amount": .string(Amount.format(amount, decimals: stake.decimals)),
-            "base_units": .string(amount.description), "device_id": .string(deviceID), "symbol": .string(symbol),
-            "paid_to": .string(info.wallet.checksummed), "dry_run": .bool(change.dryRun),
-            "transactions": [outcome.json],
-        ]
+        var document = change.document(stake)
+        document["paid_to"] = .string(info.wallet.checksummed)
+        document["transactions"] = [outcome.json]
         var lines = [
             (change.dryRun ? "would unstake" : "unstaked", stake.tokens(amount)),
             ("paid to", info.wallet.checksummed),

@@ -183,31 +183,22 @@ struct ExecDockerTests {
 
     @Test func sigtermStopsTheContainerWritesTheResultAndExits130() throws {
         let docker = try DockerDaemon.shared()
-        let process = Process()
-        process.executableURL = try Paths.tool("prty-exec")
-        var env = ProcessInfo.processInfo.environment
-        env["DOCKER_HOST"] = docker.host
-        env["PARITY_CONFIG_PATH"] = "/dev/null"
-        process.environment = env
-        let input = Pipe()
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(Self.task(["sleep", "300"]).serialized().utf8))
-        try input.fileHandleForWriting.close()
+        var environment = ProcessInfo.processInfo.environment
+        environment["DOCKER_HOST"] = docker.host
+        environment["PARITY_CONFIG_PATH"] = "/dev/null"
+        let exec = try PeerProcess(
+            "prty-exec", executable: try Paths.tool("prty-exec"), [], environment: environment, stdin: true)
+        try exec.stdin?.write(contentsOf: Data(Self.task(["sleep", "300"]).serialized().utf8))
+        try exec.stdin?.close()
         let deadline = Date().addingTimeInterval(60)
         while try docker.taskContainers().first(where: { $0["State"]?.stringValue == "running" }) == nil {
             #expect(Date() < deadline, "the container never started")
             if Date() > deadline { break }
             usleep(100_000)
         }
-        kill(process.processIdentifier, SIGTERM)
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
+        kill(exec.pid, SIGTERM)
+        let stdout = exec.stdout?.readDataToEndOfFile() ?? Data()
+        #expect(exec.wait(60) == 130)
         let result = try JSONParser.parse(Array(stdout))
         #expect(result["exit_code"]?.intValue == -1)
         #expect(result["error"]?.stringValue?.contains("interrupted") == true, "\(result)")

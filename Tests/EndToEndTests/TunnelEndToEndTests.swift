@@ -18,7 +18,7 @@ struct TunnelEndToEndTests {
     final class Node: Sendable {
         let directory: URL
         let bin: URL
-        let process = Mutex<Process?>(nil)
+        let process = Mutex<PeerProcess?>(nil)
         let stderrPath: URL
 
         init() throws {
@@ -63,40 +63,21 @@ struct TunnelEndToEndTests {
 
         /// Starts `prty-runner` (the node) with the test's settings; stderr goes to a file.
         func start(server: String, _ extra: [String: String]) throws {
-            let process = Process()
-            process.executableURL = bin.appendingPathComponent("prty-runner")
-            process.environment = environment(server: server, extra)
-            process.currentDirectoryURL = directory
-            _ = FileManager.default.createFile(atPath: stderrPath.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: stderrPath)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
+            let process = try PeerProcess(
+                "the prty-runner node", executable: bin.appendingPathComponent("prty-runner"), [],
+                environment: environment(server: server, extra), currentDirectory: directory,
+                stdout: .file("/dev/null"), stderr: .file(stderrPath.path))
             self.process.withLock { $0 = process }
         }
 
         var stderr: String { (try? String(contentsOf: stderrPath, encoding: .utf8)) ?? "" }
 
         /// Waits (at most `timeout` seconds) for the node to exit; its status, or nil if it still runs.
-        func wait(_ timeout: Double) -> Int32? {
-            guard let process = process.withLock({ $0 }) else { return nil }
-            let end = Date().addingTimeInterval(timeout)
-            while process.isRunning && Date() < end { usleep(20_000) }
-            return process.isRunning ? nil : process.terminationStatus
-        }
+        func wait(_ timeout: Double) -> Int32? { process.withLock { $0 }?.wait(timeout) }
 
-        /// SIGTERM, then (after 20 s) SIGKILL; the exit status.
+        /// SIGTERM, then (after 20 s) SIGKILL; the exit status (nil when it was never started).
         @discardableResult
-        func stop() -> Int32? {
-            guard let process = process.withLock({ $0 }), process.isRunning else {
-                return process.withLock { $0 }?.terminationStatus
-            }
-            kill(process.processIdentifier, SIGTERM)
-            if let status = wait(20) { return status }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            return nil
-        }
+        func stop() -> Int32? { process.withLock { $0 }?.stop(grace: 20) }
 
         func status() throws -> ToolResult {
             try runProcess(

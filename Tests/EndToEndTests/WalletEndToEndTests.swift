@@ -54,6 +54,20 @@ struct WalletEndToEndTests {
         func remove() { try? FileManager.default.removeItem(at: directory) }
     }
 
+    /// The fixture the chain tests share: a node that gives the first light keystore's account 1 ETH and `tokens`
+    /// base units, and a HOME holding that keystore; `body` gets both and the account. Stopped and removed after.
+    static func withFundedHome(tokens: String, _ body: (EVMNode, Home, String) throws -> Void) throws {
+        let probe = try Home()
+        let (account, _) = try probe.installLightKeystore()
+        probe.remove()
+        let node = try EVMNode(fund: [account], tokens: tokens)
+        defer { node.stop() }
+        let home = try Home(node: node)
+        defer { home.remove() }
+        _ = try home.installLightKeystore()
+        try body(node, home, account)
+    }
+
     static func json(_ result: ToolResult) throws -> JSON { try JSONParser.parse([UInt8](result.stdout)) }
 
     static func expectFailure(
@@ -117,163 +131,153 @@ struct WalletEndToEndTests {
     /// address → balance → stake 10.5 → balance → unstake 2 → balance, with the chain's own view after each
     /// step; a dry run sends nothing. The key is a keystore eth-account wrote (scrypt N=2^10).
     @Test func stakeAndUnstakeOnTheRealContracts() throws {
-        let probe = try Home()
-        let (account, _) = try probe.installLightKeystore()
-        probe.remove()
-        let node = try EVMNode(fund: [account], tokens: "50000000000000000000")
-        defer { node.stop() }
-        let home = try Home(node: node)
-        defer { home.remove() }
-        _ = try home.installLightKeystore()
-        let device = "e2e-device-1"
+        try Self.withFundedHome(tokens: "50000000000000000000") { node, home, account in
+            let device = "e2e-device-1"
 
-        let address = try home.run(["address"])
-        #expect(address.status == 0, "\(address.stderr)")
-        #expect(address.stdoutText == #"{"address":"\#(account)","keystore":"\#(home.keystore)"}"# + "\n")
+            let address = try home.run(["address"])
+            #expect(address.status == 0, "\(address.stderr)")
+            #expect(address.stdoutText == #"{"address":"\#(account)","keystore":"\#(home.keystore)"}"# + "\n")
 
-        // balance before staking.
-        var balance = try Self.json(try home.run(["balance"]))
-        #expect(balance["address"]?.stringValue == account)
-        #expect(balance["chain_id"]?.intValue == 31337)
-        #expect(balance["device_id"]?.stringValue == device)
-        #expect(balance["token"]?["balance"]?.stringValue == "50")
-        #expect(balance["token"]?["base_units"]?.stringValue == "50000000000000000000")
-        #expect(balance["token"]?["symbol"]?.stringValue == "PRTY")
-        #expect(balance["token"]?["decimals"]?.intValue == 18)
-        #expect(balance["native"]?["base_units"]?.stringValue == "1000000000000000000")
-        #expect(balance["stake"]?["exists"] == false)
+            // balance before staking.
+            var balance = try Self.json(try home.run(["balance"]))
+            #expect(balance["address"]?.stringValue == account)
+            #expect(balance["chain_id"]?.intValue == 31337)
+            #expect(balance["device_id"]?.stringValue == device)
+            #expect(balance["token"]?["balance"]?.stringValue == "50")
+            #expect(balance["token"]?["base_units"]?.stringValue == "50000000000000000000")
+            #expect(balance["token"]?["symbol"]?.stringValue == "PRTY")
+            #expect(balance["token"]?["decimals"]?.intValue == 18)
+            #expect(balance["native"]?["base_units"]?.stringValue == "1000000000000000000")
+            #expect(balance["stake"]?["exists"] == false)
 
-        // A dry run signs (approve + addFunds) and sends nothing.
-        let dry = try home.run(["stake", "--amount", "10.5", "--dry-run"])
-        #expect(dry.status == 0, "\(dry.stderr)")
-        let dryTransactions = try Self.json(dry)["transactions"]?.arrayValue ?? []
-        #expect(dryTransactions.map { $0["purpose"]?.stringValue } == ["approve", "addFunds"])
-        #expect(dryTransactions.allSatisfy { $0["raw"]?.stringValue?.hasPrefix("0x02") == true })
-        #expect(try node.state(address: account, device: device).nonce == 0)
+            // A dry run signs (approve + addFunds) and sends nothing.
+            let dry = try home.run(["stake", "--amount", "10.5", "--dry-run"])
+            #expect(dry.status == 0, "\(dry.stderr)")
+            let dryTransactions = try Self.json(dry)["transactions"]?.arrayValue ?? []
+            #expect(dryTransactions.map { $0["purpose"]?.stringValue } == ["approve", "addFunds"])
+            #expect(dryTransactions.allSatisfy { $0["raw"]?.stringValue?.hasPrefix("0x02") == true })
+            #expect(try node.state(address: account, device: device).nonce == 0)
 
-        // stake 10.5: exactly 10500000000000000000 base units move into the contract under the device id.
-        let stake = try home.run(["stake", "--amount", "10.5"])
-        #expect(stake.status == 0, "\(stake.stderr)")
-        let staked = try Self.json(stake)
-        #expect(staked["base_units"]?.stringValue == "10500000000000000000")
-        #expect(staked["transactions"]?.arrayValue?.map { $0["purpose"]?.stringValue } == ["approve", "addFunds"])
-        var state = try node.state(address: account, device: device)
-        #expect(state.stake == "10500000000000000000")
-        #expect(state.stake_exists)
-        #expect(state.stake_wallet == account)
-        #expect(state.token == "39500000000000000000")
-        #expect(state.contract_tokens == "10500000000000000000")
-        #expect(state.allowance == "0")  // approved exactly the amount, once
-        #expect(state.nonce == 2)
+            // stake 10.5: exactly 10500000000000000000 base units move into the contract under the device id.
+            let stake = try home.run(["stake", "--amount", "10.5"])
+            #expect(stake.status == 0, "\(stake.stderr)")
+            let staked = try Self.json(stake)
+            #expect(staked["base_units"]?.stringValue == "10500000000000000000")
+            #expect(staked["transactions"]?.arrayValue?.map { $0["purpose"]?.stringValue } == ["approve", "addFunds"])
+            var state = try node.state(address: account, device: device)
+            #expect(state.stake == "10500000000000000000")
+            #expect(state.stake_exists)
+            #expect(state.stake_wallet == account)
+            #expect(state.token == "39500000000000000000")
+            #expect(state.contract_tokens == "10500000000000000000")
+            #expect(state.allowance == "0")  // approved exactly the amount, once
+            #expect(state.nonce == 2)
 
-        balance = try Self.json(try home.run(["balance"]))
-        #expect(balance["token"]?["balance"]?.stringValue == "39.5")
-        #expect(balance["stake"]?["exists"] == true)
-        #expect(balance["stake"]?["amount"]?["balance"]?.stringValue == "10.5")
-        #expect(balance["stake"]?["contract_holds"]?["base_units"]?.stringValue == "10500000000000000000")
+            balance = try Self.json(try home.run(["balance"]))
+            #expect(balance["token"]?["balance"]?.stringValue == "39.5")
+            #expect(balance["stake"]?["exists"] == true)
+            #expect(balance["stake"]?["amount"]?["balance"]?.stringValue == "10.5")
+            #expect(balance["stake"]?["contract_holds"]?["base_units"]?.stringValue == "10500000000000000000")
 
-        // unstake 2 (withdrawFunds): one transaction, paid back to the stored wallet address.
-        let unstake = try home.run(["unstake", "--amount", "2", "--confirmations", "1"])
-        #expect(unstake.status == 0, "\(unstake.stderr)")
-        #expect(try Self.json(unstake)["paid_to"]?.stringValue == account)
-        state = try node.state(address: account, device: device)
-        #expect(state.stake == "8500000000000000000")
-        #expect(state.token == "41500000000000000000")
-        #expect(state.nonce == 3)
+            // unstake 2 (withdrawFunds): one transaction, paid back to the stored wallet address.
+            let unstake = try home.run(["unstake", "--amount", "2", "--confirmations", "1"])
+            #expect(unstake.status == 0, "\(unstake.stderr)")
+            #expect(try Self.json(unstake)["paid_to"]?.stringValue == account)
+            state = try node.state(address: account, device: device)
+            #expect(state.stake == "8500000000000000000")
+            #expect(state.token == "41500000000000000000")
+            #expect(state.nonce == 3)
 
-        // Without RUNNER_DEVICE_ID the staking key is the runner's ~/.parity/.device_id (Shared's DeviceID).
-        let fileID = String(repeating: "ab", count: 32)
-        try Data(fileID.utf8).write(to: URL(fileURLWithPath: home.directory.path + "/.parity/.device_id"))
-        let other = try Self.json(try home.run(["balance"], extra: ["RUNNER_DEVICE_ID": ""]))
-        #expect(other["device_id"]?.stringValue == fileID)
-        #expect(other["stake"]?["exists"] == false)
+            // Without RUNNER_DEVICE_ID the staking key is the runner's ~/.parity/.device_id (Shared's DeviceID).
+            let fileID = String(repeating: "ab", count: 32)
+            try Data(fileID.utf8).write(to: URL(fileURLWithPath: home.directory.path + "/.parity/.device_id"))
+            let other = try Self.json(try home.run(["balance"], extra: ["RUNNER_DEVICE_ID": ""]))
+            #expect(other["device_id"]?.stringValue == fileID)
+            #expect(other["stake"]?["exists"] == false)
 
-        // A keystore without an address field (as `cast wallet import` writes): address needs --verify, and
-        // unstake decrypts first to learn its address.
-        var text = try String(contentsOfFile: home.keystore, encoding: .utf8)
-        let field = try #require(text.range(of: #""address":"[0-9a-fA-F]{40}","#, options: .regularExpression))
-        text.removeSubrange(field)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: home.keystore))
-        Self.expectFailure(try home.run(["address"]), 65, "it has no address field (cast writes none)")
-        #expect(try Self.json(try home.run(["address", "--verify"]))["address"]?.stringValue == account)
-        let anonymous = try home.run(["unstake", "--amount", "1", "--dry-run"])
-        #expect(anonymous.status == 0, "\(anonymous.stderr)")
-        #expect(try Self.json(anonymous)["paid_to"]?.stringValue == account)
+            // A keystore without an address field (as `cast wallet import` writes): address needs --verify, and
+            // unstake decrypts first to learn its address.
+            var text = try String(contentsOfFile: home.keystore, encoding: .utf8)
+            let field = try #require(text.range(of: #""address":"[0-9a-fA-F]{40}","#, options: .regularExpression))
+            text.removeSubrange(field)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: home.keystore))
+            Self.expectFailure(try home.run(["address"]), 65, "it has no address field (cast writes none)")
+            #expect(try Self.json(try home.run(["address", "--verify"]))["address"]?.stringValue == account)
+            let anonymous = try home.run(["unstake", "--amount", "1", "--dry-run"])
+            #expect(anonymous.status == 0, "\(anonymous.stderr)")
+            #expect(try Self.json(anonymous)["paid_to"]?.stringValue == account)
 
-        let human = try home.run(["balance", "--human"])
-        #expect(human.status == 0)
-        #expect(human.stdoutText.contains("token balance         41.5 PRTY"))
-        #expect(human.stdoutText.contains("staked                8.5 PRTY"))
+            let human = try home.run(["balance", "--human"])
+            #expect(human.status == 0)
+            #expect(human.stdoutText.contains("token balance         41.5 PRTY"))
+            #expect(human.stdoutText.contains("staked                8.5 PRTY"))
+        }
     }
 
     /// Everything that must fail before a transaction is sent: each a one-line error with its exit status, and
     /// the account's nonce still 0 at the end.
     @Test func badCasesSendNothing() throws {
-        let probe = try Home()
-        let (address, _) = try probe.installLightKeystore()
-        probe.remove()
-        let node = try EVMNode(fund: [address], tokens: "5000000000000000000")
-        defer { node.stop() }
-        let home = try Home(node: node)
-        defer { home.remove() }
-        _ = try home.installLightKeystore()
+        try Self.withFundedHome(tokens: "5000000000000000000") { node, home, address in
+            // Wrong password: 77.
+            let wrong = directoryFile(home, "wrong", "not the password\n")
+            Self.expectFailure(
+                try home.run(["stake", "--amount", "1"], extra: ["PRTY_PASSWORD_FILE": wrong]), 77, "wrong password for"
+            )
+            Self.expectFailure(
+                try home.run(["address", "--verify", "--password-file", wrong]), 77, "wrong password for")
+            // Amounts: zero, negative, over-precise, malformed: 64, before any network call.
+            for amount in ["0", "-1", "0.0000000000000000001", "1e18", "abc"] {
+                let result = try home.run(["stake", "--amount", amount])
+                #expect(result.status == 64, "\(amount): \(result.stderr)")
+                #expect(result.stdout.isEmpty)
+            }
+            Self.expectFailure(try home.run(["stake"]), 64, "stake needs --amount")
+            Self.expectFailure(try home.run(["unstake", "--amount", "0"]), 64, "more than zero")
+            // Insufficient token balance (holds 5): 1.
+            Self.expectFailure(
+                try home.run(["stake", "--amount", "5.000000000000000001"]), 1, "insufficient token balance")
+            // Nothing staked yet: unstake refuses.
+            Self.expectFailure(try home.run(["unstake", "--amount", "1"]), 1, "insufficient stake")
+            // Wrong chain id: 78, nothing signed.
+            Self.expectFailure(
+                try home.run(["stake", "--amount", "1"], extra: ["BLOCKCHAIN_CHAIN_ID": "1"]), 78,
+                "BLOCKCHAIN_CHAIN_ID is 1 but the node at \(node.url) serves chain 31337")
+            // A bad checksum in a configured address: 78.
+            Self.expectFailure(
+                try home.run(["balance"], extra: ["BLOCKCHAIN_TOKEN_ADDRESS": node.token.uppercasedFirstLetterFlipped]),
+                78, "BLOCKCHAIN_TOKEN_ADDRESS")
+            // No contract at the configured address: 78.
+            Self.expectFailure(
+                try home.run(
+                    ["balance"], extra: ["BLOCKCHAIN_TOKEN_ADDRESS": "0x000000000000000000000000000000000000dEaD"]),
+                78, "there is no contract at BLOCKCHAIN_TOKEN_ADDRESS")
+            // A contract that reverts: the reason decoded from eth_estimateGas, exit 1, nothing sent.
+            Self.expectFailure(
+                try home.run(["unstake", "--amount", "1"], extra: ["BLOCKCHAIN_STAKE_WALLET_ADDRESS": node.reverter]),
+                1,
+                "withdrawFunds would revert: stake contract paused; nothing was sent")
+            // Loose permissions: refused for signing (77), only warned about by `address`.
+            chmod(home.keystore, 0o644)
+            Self.expectFailure(
+                try home.run(["stake", "--amount", "1"]), 77, "refusing to use \(home.keystore): its mode is 0644")
+            let warned = try home.run(["address"])
+            #expect(warned.status == 0)
+            #expect(warned.stderr.contains("warning: \(home.keystore) has mode 0644"))
+            chmod(home.keystore, 0o600)
+            // A tampered MAC: 77, as a wrong password (the MAC is what tells them apart from a right one).
+            var text = try String(contentsOfFile: home.keystore, encoding: .utf8)
+            let mac = try #require(text.range(of: #""mac":""#))
+            let digit = text.index(mac.upperBound, offsetBy: 5)
+            text.replaceSubrange(digit...digit, with: text[digit] == "0" ? "1" : "0")
+            try Data(text.utf8).write(to: URL(fileURLWithPath: home.keystore))
+            Self.expectFailure(try home.run(["stake", "--amount", "1"]), 77, "the keystore's MAC does not match")
+            // A keystore that is not JSON: 65.
+            try Data("{not json".utf8).write(to: URL(fileURLWithPath: home.keystore))
+            Self.expectFailure(try home.run(["address"]), 65, "is not a usable Web3 Secret Storage v3 keystore")
 
-        // Wrong password: 77.
-        let wrong = directoryFile(home, "wrong", "not the password\n")
-        Self.expectFailure(
-            try home.run(["stake", "--amount", "1"], extra: ["PRTY_PASSWORD_FILE": wrong]), 77, "wrong password for")
-        Self.expectFailure(try home.run(["address", "--verify", "--password-file", wrong]), 77, "wrong password for")
-        // Amounts: zero, negative, over-precise, malformed: 64, before any network call.
-        for amount in ["0", "-1", "0.0000000000000000001", "1e18", "abc"] {
-            let result = try home.run(["stake", "--amount", amount])
-            #expect(result.status == 64, "\(amount): \(result.stderr)")
-            #expect(result.stdout.isEmpty)
+            #expect(try node.state(address: address, device: "e2e-device-1").nonce == 0)
+            #expect(try node.state(address: address, device: "e2e-device-1").token == "5000000000000000000")
         }
-        Self.expectFailure(try home.run(["stake"]), 64, "stake needs --amount")
-        Self.expectFailure(try home.run(["unstake", "--amount", "0"]), 64, "more than zero")
-        // Insufficient token balance (holds 5): 1.
-        Self.expectFailure(
-            try home.run(["stake", "--amount", "5.000000000000000001"]), 1, "insufficient token balance")
-        // Nothing staked yet: unstake refuses.
-        Self.expectFailure(try home.run(["unstake", "--amount", "1"]), 1, "insufficient stake")
-        // Wrong chain id: 78, nothing signed.
-        Self.expectFailure(
-            try home.run(["stake", "--amount", "1"], extra: ["BLOCKCHAIN_CHAIN_ID": "1"]), 78,
-            "BLOCKCHAIN_CHAIN_ID is 1 but the node at \(node.url) serves chain 31337")
-        // A bad checksum in a configured address: 78.
-        Self.expectFailure(
-            try home.run(["balance"], extra: ["BLOCKCHAIN_TOKEN_ADDRESS": node.token.uppercasedFirstLetterFlipped]),
-            78, "BLOCKCHAIN_TOKEN_ADDRESS")
-        // No contract at the configured address: 78.
-        Self.expectFailure(
-            try home.run(
-                ["balance"], extra: ["BLOCKCHAIN_TOKEN_ADDRESS": "0x000000000000000000000000000000000000dEaD"]),
-            78, "there is no contract at BLOCKCHAIN_TOKEN_ADDRESS")
-        // A contract that reverts: the reason decoded from eth_estimateGas, exit 1, nothing sent.
-        Self.expectFailure(
-            try home.run(["unstake", "--amount", "1"], extra: ["BLOCKCHAIN_STAKE_WALLET_ADDRESS": node.reverter]), 1,
-            "withdrawFunds would revert: stake contract paused; nothing was sent")
-        // Loose permissions: refused for signing (77), only warned about by `address`.
-        chmod(home.keystore, 0o644)
-        Self.expectFailure(
-            try home.run(["stake", "--amount", "1"]), 77, "refusing to use \(home.keystore): its mode is 0644")
-        let warned = try home.run(["address"])
-        #expect(warned.status == 0)
-        #expect(warned.stderr.contains("warning: \(home.keystore) has mode 0644"))
-        chmod(home.keystore, 0o600)
-        // A tampered MAC: 77, as a wrong password (the MAC is what tells them apart from a right one).
-        var text = try String(contentsOfFile: home.keystore, encoding: .utf8)
-        let mac = try #require(text.range(of: #""mac":""#))
-        let digit = text.index(mac.upperBound, offsetBy: 5)
-        text.replaceSubrange(digit...digit, with: text[digit] == "0" ? "1" : "0")
-        try Data(text.utf8).write(to: URL(fileURLWithPath: home.keystore))
-        Self.expectFailure(try home.run(["stake", "--amount", "1"]), 77, "the keystore's MAC does not match")
-        // A keystore that is not JSON: 65.
-        try Data("{not json".utf8).write(to: URL(fileURLWithPath: home.keystore))
-        Self.expectFailure(try home.run(["address"]), 65, "is not a usable Web3 Secret Storage v3 keystore")
-
-        #expect(try node.state(address: address, device: "e2e-device-1").nonce == 0)
-        #expect(try node.state(address: address, device: "e2e-device-1").token == "5000000000000000000")
     }
 
     /// RPC down (connection refused) and RPC hanging (accepts, never answers): 75 within the configured timeout.

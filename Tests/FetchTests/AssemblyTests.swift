@@ -93,7 +93,7 @@ struct GatewayTests {
 
     @Test(arguments: ["ftp://x", "https://", "ipfs.io", "https://ipfs.io/some/path", "https://x?y=1", "file://"])
     func refuses(text: String) {
-        #expect(throws: GatewayError.self) { try Gateway(parsing: text) }
+        #expect(throws: FetchError.self) { try Gateway(parsing: text) }
     }
 
     @Test func requestsFollowTheTrustlessSpec() throws {

@@ -66,7 +66,7 @@ struct CIDTests {
         #expect {
             try CID(text)
         } throws: { error in
-            guard case .malformed(let message) = error as? CIDError else { return false }
+            guard case .cid(.malformed(let message)) = error as? FetchError else { return false }
             return message.contains(why)
         }
     }
@@ -80,14 +80,19 @@ struct CIDTests {
         #expect {
             try CID(text)
         } throws: { error in
-            guard case .unsupported(let message) = error as? CIDError else { return false }
+            guard case .cid(.unsupported(let message)) = error as? FetchError else { return false }
             return message.contains(what)
         }
     }
 
     @Test func longIdentityIsRefused() throws {
         let long = CID.identity([UInt8](repeating: 1, count: 200))
-        #expect(throws: CIDError.self) { try CID(bytes: long.bytes) }
+        #expect {
+            try CID(bytes: long.bytes)
+        } throws: { error in
+            if case .cid(.unsupported) = error as? FetchError { return true }
+            return false
+        }
     }
 }
 
@@ -121,9 +126,11 @@ struct MultibaseTests {
             #expect(offset == bytes.count)
         }
         var offset = 0
-        #expect(throws: Varint.Failure.notMinimal) { try Varint.read([0x80, 0x00], at: &offset) }
-        #expect(throws: Varint.Failure.truncated) { try Varint.read([0x80], at: &offset) }
-        #expect(throws: Varint.Failure.overlong) { try Varint.read([UInt8](repeating: 0xFF, count: 10), at: &offset) }
+        #expect(throws: FetchError.varint(.notMinimal)) { try Varint.read([0x80, 0x00], at: &offset) }
+        #expect(throws: FetchError.varint(.truncated)) { try Varint.read([0x80], at: &offset) }
+        #expect(throws: FetchError.varint(.overlong)) {
+            try Varint.read([UInt8](repeating: 0xFF, count: 10), at: &offset)
+        }
         #expect(try Varint.read([0x80, 0x00], at: &offset, maxBytes: 10, strict: false) == 0)
     }
 }

@@ -33,16 +33,22 @@ struct DagPBTests {
     @Test func refusesNonCanonicalAndBombs() throws {
         let link = DagPBNode(links: [.init(cid: try CID(CIDTests.helloV0), name: [], size: 1)], data: nil).encoded()
         let dataFirst = [0x0A, 0x00] + link
-        #expect(throws: DagPBError.malformed("a link after the Data field")) { try DagPBNode(decoding: dataFirst) }
-        #expect(throws: DagPBError.self) { try DagPBNode(decoding: [0x1A, 0x00]) }  // unknown field 3
-        #expect(throws: DagPBError.self) { try DagPBNode(decoding: [0x0A, 0x05, 0x00]) }  // runs past the end
-        #expect(throws: DagPBError.tooManyLinks(1)) { try DagPBNode(decoding: link + link, maxLinks: 1) }
+        #expect(throws: FetchError.dagPB(.malformed("a link after the Data field"))) {
+            try DagPBNode(decoding: dataFirst)
+        }
+        #expect(throws: FetchError.dagPB(.malformed("unknown PBNode field 3"))) {
+            try DagPBNode(decoding: [0x1A, 0x00])
+        }  // unknown field 3
+        #expect(throws: FetchError.dagPB(.malformed("a field runs past the block's end"))) {
+            try DagPBNode(decoding: [0x0A, 0x05, 0x00])
+        }  // runs past the end
+        #expect(throws: FetchError.dagPB(.tooManyLinks(1))) { try DagPBNode(decoding: link + link, maxLinks: 1) }
         let cbor = try CIDBytes.dagCBOR()
         let badLink: [UInt8] = [0x12, UInt8(cbor.count + 2), 0x0A, UInt8(cbor.count)] + cbor
         #expect {
             try DagPBNode(decoding: badLink)
         } throws: { error in
-            if case .badLink(.unsupported) = error as? DagPBError { return true }
+            if case .dagPB(.badLink(.cid(.unsupported))) = error as? FetchError { return true }
             return false
         }
     }
@@ -52,8 +58,8 @@ struct DagPBTests {
         let bytes: [UInt8] = [0x08, 0x02, 0x22, 0x03, 0x03, 0xAC, 0x02, 0x38, 0xA4, 0x03, 0x4D, 1, 2, 3, 4]
         let data = try UnixFSData(decoding: bytes)
         #expect(data.blockSizes == [3, 300])
-        #expect(throws: UnixFSError.self) { try UnixFSData(decoding: [0x08, 0x09]) }  // unknown type
-        #expect(throws: UnixFSError.self) { try UnixFSData(decoding: [0x18, 0x01]) }  // no type
+        #expect(throws: FetchError.unixFS("unknown UnixFS type 9")) { try UnixFSData(decoding: [0x08, 0x09]) }
+        #expect(throws: FetchError.unixFS("no Type field")) { try UnixFSData(decoding: [0x18, 0x01]) }
     }
 }
 
@@ -104,24 +110,26 @@ struct CARTests {
         let (car, _, _) = try Self.sample()
         var reader = CARReader(maxSection: 1 << 20)
         _ = try Array(car.dropLast(3)).withUnsafeBytes { try reader.feed($0) }
-        #expect(throws: CARError.self) { try reader.finish() }
+        #expect(throws: FetchError.car(.truncated("the stream ended inside a section"))) { try reader.finish() }
 
         var small = CARReader(maxSection: 16)
         #expect {
             _ = try car.withUnsafeBytes { try small.feed($0) }
         } throws: { error in
-            if case .tooLarge = error as? CARError { return true }
+            if case .car(.tooLarge) = error as? FetchError { return true }
             return false
         }
 
         let empty = CARReader(maxSection: 16)
-        #expect(throws: CARError.self) { try empty.finish() }
+        #expect(throws: FetchError.car(.truncated("the stream ended before the CAR header"))) { try empty.finish() }
     }
 
     @Test func refusesCARv2() throws {
         // The CARv2 pragma: a CARv1-style header {version: 2}.
         let pragma: [UInt8] = [0x0A, 0xA1, 0x67, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6F, 0x6E, 0x02]
         var reader = CARReader(maxSection: 1 << 20)
-        #expect(throws: CARError.unsupportedVersion(2)) { _ = try pragma.withUnsafeBytes { try reader.feed($0) } }
+        #expect(throws: FetchError.car(.unsupportedVersion(2))) {
+            _ = try pragma.withUnsafeBytes { try reader.feed($0) }
+        }
     }
 }

@@ -150,15 +150,29 @@ struct DatasetBuilderTests {
         #expect(rows.labels == [0, 1])
         let document = try Self.build(#"{"format": "prty.dataset/1", "features": [[1]], "labels": [2.5]}"#)
         #expect(document.task == .regression)
-        #expect(Self.failure(#"{"features": [[1, 2], [3]], "labels": [0, 1]}"#).contains("row 2 has 1 values"))
-        #expect(Self.failure(#"{"features": [[1, null]], "labels": [0]}"#).contains("row 1, column 2 is null"))
+        #expect(Self.failure(#"{"features": [[1, 2], [3]], "labels": [0, 1]}"#).contains("row 1 has 1 values"))
         #expect(Self.failure(#"{"features": [[1, "x"]], "labels": [0]}"#).contains("not a finite number"))
         #expect(Self.failure("[1, 2").contains("the JSON is not valid"))
-        #expect(Self.failure(#"{"rows": []}"#).contains("needs a \"features\" array"))
+        #expect(Self.failure(#"{"rows": []}"#).contains("unknown key 'rows'"))
         var options = DatasetBuilder.Options()
         options.missing = .mean
-        #expect(
-            try Self.build(#"{"features": [[1, null], [3, 4]], "labels": [0, 1]}"#, options).features == [1, 4, 3, 4])
+        #expect(try Self.build("[[1, null, 0], [3, 4, 1]]", options).features == [1, 4, 3, 4])
+        // A plain object is read by DatasetReader, as every tool reads it: a null cell is refused whatever --missing.
+        #expect(Self.failure(#"{"features": [[1, null]], "labels": [0]}"#).contains("row 0, column 1 is not a finite"))
+        #expect(Self.failure(#"{"features": [[1, null], [3, 4]], "labels": [0, 1]}"#, options).contains("not a finite"))
+    }
+
+    /// One reader: what prty-fetch makes of a plain object is what prty-partition and prty-train read from it.
+    @Test(arguments: [
+        #"{"features": [[1, 2], [3, 4.5]], "labels": ["b", "a"]}"#,
+        #"{"features": [[1, 2], [3, 4.5], [5, 6]], "labels": [2, 0, 2], "feature_names": ["x", "y"]}"#,
+        #"{"features": [[0.5], [1e3]], "labels": [0.25, 7]}"#,
+        #"{"features": [[1], [2]], "labels": ["x", 3]}"#,
+    ])
+    func plainObjectMatchesDatasetReader(text: String) throws {
+        var built = try Self.build(text)
+        built.source = nil
+        #expect(built == (try DatasetReader.read(Array(text.utf8))))
     }
 
     @Test func formatDetection() {

@@ -34,7 +34,7 @@ struct OutputFileTests {
 
     @Test func gatewayPortsOutsideTheRangeAreUsageErrors() {
         for text in ["http://localhost:99999", "http://127.0.0.1:0", "https://[::1]:70000"] {
-            #expect(throws: GatewayError.self, "\(text)") { try Gateway(parsing: text) }
+            #expect(throws: FetchError.self, "\(text)") { try Gateway(parsing: text) }
         }
         #expect(throws: Never.self) { try Gateway(parsing: "http://127.0.0.1:65535") }
     }

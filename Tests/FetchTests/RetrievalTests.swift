@@ -191,3 +191,68 @@ struct RetrievalTests {
         }
     }
 }
+
+/// The one hedged race, on its own: who is asked when, who wins, what the failures are.
+struct HedgedRaceTests {
+    actor Asked {
+        var indices: [Int] = []
+        func add(_ index: Int) { indices.append(index) }
+    }
+
+    static let pool = GatewayPool(["http://a", "http://b", "http://c"].map { try! Gateway(parsing: $0) })
+
+    static func lost(_ index: Int) -> GatewayFailure {
+        GatewayFailure(gateway: "g\(index)", kind: .unavailable, message: "down")
+    }
+
+    @Test func aFastWinnerIsTheOnlyOneAsked() async {
+        let asked = Asked()
+        let (winner, failures) = await HedgedRace.run([2, 0, 1], pool: Self.pool, cap: 60) { index in
+            await asked.add(index)
+            return .won("from \(index)")
+        }
+        #expect(winner?.index == 2 && winner?.prize == "from 2")
+        #expect(failures.isEmpty)
+        #expect(await asked.indices == [2])
+    }
+
+    @Test func eachFailureHandsOverToTheNextInOrder() async {
+        let asked = Asked()
+        let (winner, failures) = await HedgedRace.run([0, 1, 2], pool: Self.pool, cap: 60) {
+            (index: Int) -> HedgedRace.Attempt<Int> in
+            await asked.add(index)
+            return index == 2 ? .won(index) : .lost(Self.lost(index))
+        }
+        #expect(winner?.index == 2)
+        #expect(failures == [Self.lost(0), Self.lost(1)])
+        #expect(await asked.indices == [0, 1, 2])
+    }
+
+    @Test func allLosingGivesEveryFailure() async {
+        let (winner, failures) = await HedgedRace.run([1, 0], pool: Self.pool, cap: 60) {
+            (index: Int) -> HedgedRace.Attempt<Int> in .lost(Self.lost(index))
+        }
+        #expect(winner == nil)
+        #expect(failures == [Self.lost(1), Self.lost(0)])
+        let (none, nothing) = await HedgedRace.run([], pool: Self.pool, cap: 60) {
+            (index: Int) -> HedgedRace.Attempt<Int> in .won(index)
+        }
+        #expect(none == nil && nothing.isEmpty)
+    }
+
+    /// A first gateway that never answers is raced by the second after the hedge delay (at most `cap`), and
+    /// is cancelled once the second wins.
+    @Test(.timeLimit(.minutes(1))) func aSilentFirstIsRacedAndCancelled() async {
+        let asked = Asked()
+        let (winner, failures) = await HedgedRace.run([0, 1], pool: Self.pool, cap: 0.25) {
+            (index: Int) -> HedgedRace.Attempt<Int> in
+            await asked.add(index)
+            guard index == 0 else { return .won(index) }
+            try? await Task.sleep(for: .seconds(3600))
+            return .lost(GatewayFailure(gateway: "g0", kind: .unavailable, message: "cancelled"))
+        }
+        #expect(winner?.index == 1)
+        #expect(failures.isEmpty)
+        #expect(await asked.indices == [0, 1])
+    }
+}

@@ -86,4 +86,45 @@ struct DatasetWriterTests {
             #expect(try DatasetReader.read(DatasetWriter.bytes(dataset)) == dataset)
         }
     }
+
+    /// A dataset with every field and awkward values: names that need escapes, subnormals, huge and tiny
+    /// magnitudes, integers, -0.0, and enough rows to cross many chunks.
+    static func tricky() -> Dataset {
+        var random = SeededRandom(seed: 2026)
+        var dataset = randomDataset(&random, rows: 3001, width: 7)
+        dataset.features[0] = -0.0
+        dataset.features[1] = .leastNonzeroMagnitude
+        dataset.features[2] = -1.7976931348623157e308
+        dataset.features[3] = 1e15
+        dataset.features[4] = 123_456_789_012_345
+        dataset.features[5] = 0.1 + 0.2
+        dataset.featureNames = (0..<7).map { "f\($0) \"q\" \\ é\n\u{1}" }
+        dataset.labelNames = ["a", "b\"", "ü"]
+        dataset.source = ["cid": "QmTest", "format": "csv"]
+        dataset.partition = ["strategy": "random", "sizes": [1, 2, 3001], "alpha": 0.5, "class_counts": [[1, 2, 3]]]
+        return dataset
+    }
+
+    /// The streamed writer gives, for any chunk size, the bytes the whole-document writer gave before it
+    /// streamed (the digest was taken from that writer), and `bytes` gives the same.
+    @Test(arguments: [1, 100, 4096, 1 << 16, 1 << 20])
+    func streamedOutputIsTheWholeDocumentsBytes(chunkSize: Int) {
+        let dataset = Self.tricky()
+        var streamed = [UInt8]()
+        var pieces = 0
+        DatasetWriter.write(dataset, chunkSize: chunkSize) { chunk in
+            streamed.append(contentsOf: chunk)
+            pieces += 1
+        }
+        let whole = DatasetWriter.bytes(dataset)
+        #expect(streamed == whole)
+        #expect(Hex.encode(SHA256.hash(whole)) == Self.trickyDigest)
+        if chunkSize <= 4096 { #expect(pieces > 10) }
+    }
+
+    static let trickyDigest = "17c45babca4a3edd4d1ee4a79731a6b1cfe9d9953adbe0e6371535e1f9afc73e"
+
+    @Test func trickyDigestOfTheWholeDocumentWriter() {
+        #expect(Hex.encode(SHA256.hash(DatasetWriter.bytes(Self.tricky()))) == Self.trickyDigest)
+    }
 }

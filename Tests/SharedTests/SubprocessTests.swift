@@ -178,12 +178,12 @@ struct SubprocessTests {
 
     /// Whether `pid` has exited (gone, or a zombie nobody reaps) within `seconds`; polls /proc.
     static func isGone(_ pid: Int32, within seconds: Double) -> Bool {
-        let deadline = Subprocess.now() + seconds
+        let deadline = Monotonic.seconds() + seconds
         repeat {
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
             if let close = stat.lastIndex(of: ")"), stat[close...].dropFirst(2).first == "Z" { return true }
             usleep(10_000)
-        } while Subprocess.now() < deadline
+        } while Monotonic.seconds() < deadline
         return false
     }
 }

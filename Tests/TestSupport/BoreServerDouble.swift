@@ -14,15 +14,11 @@ import Synchronization
 /// A missing interpreter makes `start` throw: the test fails, it is never skipped.
 public final class BoreServerDouble: Sendable {
     public let controlPort: Int
-    private let process: Mutex<Process?>
+    private let process: PeerProcess
     private let input: FileHandle
     private let output: FileHandle
     /// One command at a time: each writes a line and reads the one-line answer.
     private let commandLock = Mutex(())
-
-    public struct StartError: Error, CustomStringConvertible {
-        public let description: String
-    }
 
     /// `127.0.0.1:PORT`, as RUNNER_TUNNEL_SERVER_URL takes it.
     public var address: String { "127.0.0.1:\(controlPort)" }
@@ -35,38 +31,15 @@ public final class BoreServerDouble: Sendable {
     }
 
     public init(secret: String? = nil, minPort: Int = 20000, maxPort: Int = 60000, timeout: TimeInterval = 60) throws {
-        let python = PeerLaunch.python
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            throw StartError(description: "no Python at \(python.path): run 'make deps' or set PRTY_PYTHON")
-        }
-        let process = Process()
-        process.executableURL = python
-        var arguments = [
-            Paths.root.appendingPathComponent("Tests/TestSupport/peers/bore_server.py").path,
-            "--min-port", String(minPort), "--max-port", String(maxPort),
-        ]
+        var arguments = ["--min-port", String(minPort), "--max-port", String(maxPort)]
         if let secret { arguments += ["--secret", secret] }
-        process.arguments = arguments
-        let stdout = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = stdin
-        process.standardError = FileHandle.standardError
-        try process.run()
-        self.process = Mutex(process)
-        input = stdin.fileHandleForWriting
-        output = stdout.fileHandleForReading
-
+        process = try PeerProcess.python(
+            "the bore server double", script: "bore_server.py", arguments, stdin: true, stderr: .inherit)
         struct Announcement: Decodable { let control_port: Int }
-        guard let line = PeerLaunch.firstLine(of: output, timeout: timeout),
-            let announcement = try? JSONDecoder().decode(Announcement.self, from: line)
-        else {
-            controlPort = 0
-            stop()
-            throw StartError(
-                description: "the bore server double did not announce its control port within \(timeout) s")
-        }
-        controlPort = announcement.control_port
+        controlPort = try process.announcement(Announcement.self, timeout: timeout).control_port
+        // Both exist: the process was started with a stdin pipe, and stdout is always one.
+        input = process.stdin ?? FileHandle.nullDevice
+        output = process.stdout ?? FileHandle.nullDevice
     }
 
     deinit { stop() }
@@ -77,7 +50,7 @@ public final class BoreServerDouble: Sendable {
         try commandLock.withLock { _ in
             try input.write(contentsOf: Data((line + "\n").utf8))
             guard let answer = PeerLaunch.firstLine(of: output, timeout: timeout) else {
-                throw StartError(description: "the bore server double did not answer '\(line)' within \(timeout) s")
+                throw PeerError("the bore server double did not answer '\(line)' within \(timeout) s")
             }
             return try JSONParser.parse([UInt8](answer))
         }
@@ -86,15 +59,7 @@ public final class BoreServerDouble: Sendable {
     /// `{"clients", "hellos", "auth_failures", "accepted", "ports"}`.
     public func stats() throws -> JSON { try command("stats") }
 
-    /// Stops the peer (SIGKILL by pid) and waits for it. Safe to call twice.
-    public func stop() {
-        guard
-            let process = self.process.withLock({ current -> Process? in
-                defer { current = nil }
-                return current
-            })
-        else { return }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    /// Stops the peer (SIGKILL by pid: it keeps no state worth a clean shutdown) and waits for it. Safe to call
+    /// twice.
+    public func stop() { process.stop(signal: SIGKILL) }
 }

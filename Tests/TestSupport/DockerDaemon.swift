@@ -1,6 +1,5 @@
 import Foundation
 import Shared
-import Synchronization
 
 /// A private Docker engine for the tests: its own `dockerd` with its own socket, data root, exec root and pid
 /// file, all under a fresh temporary directory, `--bridge=none` and no iptables, so it can never meet an
@@ -19,79 +18,54 @@ public final class DockerDaemon: Sendable {
     public let directory: String
     /// The busybox image every test uses.
     public let busybox = "local/busybox:1"
-    private let pid: Int32
+    private let process: PeerProcess
 
-    public struct StartError: Error, CustomStringConvertible {
-        public let description: String
-    }
-
-    private static let instance = Mutex<DockerDaemon?>(nil)
-    private static let starting = Mutex(false)
+    private static let instance = SharedPeer(start: { try DockerDaemon() }, stop: { $0.stop() })
 
     /// The process's daemon, started on first use.
-    public static func shared() throws -> DockerDaemon {
-        // Serialised: two suites asking at once must not start two daemons.
-        while true {
-            if let daemon = instance.withLock({ $0 }) { return daemon }
-            let mine = starting.withLock { busy -> Bool in
-                if busy { return false }
-                busy = true
-                return true
-            }
-            if mine { break }
-            usleep(50_000)
-        }
-        defer { starting.withLock { $0 = false } }
-        let daemon = try DockerDaemon()
-        instance.withLock { $0 = daemon }
-        atexit { DockerDaemon.instance.withLock { $0 }?.stop() }
-        return daemon
-    }
+    public static func shared() throws -> DockerDaemon { try instance.get() }
 
     private init() throws {
         var template = Array("/tmp/prty-dockerd-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw StartError(description: "mkdtemp failed") }
+        guard let made = mkdtemp(&template) else { throw PeerError("mkdtemp failed") }
         directory = String(cString: made)
         socket = directory + "/docker.sock"
         host = "unix://" + socket
         let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd"].first {
             FileManager.default.isExecutableFile(atPath: $0)
         }
-        guard let dockerd else {
-            throw StartError(description: "no dockerd: apt-get install docker.io (make deps does)")
-        }
-        guard
-            let busybox = ["/bin/busybox", "/usr/bin/busybox"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else {
-            throw StartError(description: "no busybox: apt-get install busybox-static (make deps does)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: dockerd)
-        process.arguments = [
-            "-H", host, "--data-root", directory + "/data", "--exec-root", directory + "/exec",
-            "--pidfile", directory + "/docker.pid", "--bridge=none", "--iptables=false", "--ip6tables=false",
-            "--ip-masq=false", "--userland-proxy=false",
-        ]
-        let log = FileHandle(forWritingAtPath: "/dev/null")
-        _ = FileManager.default.createFile(atPath: directory + "/dockerd.log", contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: directory + "/dockerd.log") ?? log
-        process.standardError = FileHandle(forWritingAtPath: directory + "/dockerd.log") ?? log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        pid = process.processIdentifier
-
-        let deadline = Date().addingTimeInterval(60)
-        while Self.curl(socket, ["http://localhost/_ping"]).status != 0 {
-            guard Date() < deadline, process.isRunning else {
-                let text = (try? String(contentsOfFile: directory + "/dockerd.log", encoding: .utf8)) ?? ""
-                stop()
-                throw StartError(description: "the private dockerd did not answer on \(socket)\n\(text.suffix(2000))")
+        let busybox = ["/bin/busybox", "/usr/bin/busybox"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let log = directory + "/dockerd.log"
+        do {
+            guard let dockerd else { throw PeerError("no dockerd: apt-get install docker.io (make deps does)") }
+            guard let busybox else {
+                throw PeerError("no busybox: apt-get install busybox-static (make deps does)")
             }
-            usleep(100_000)
+            process = try PeerProcess(
+                "the private dockerd", executable: URL(fileURLWithPath: dockerd),
+                [
+                    "-H", host, "--data-root", directory + "/data", "--exec-root", directory + "/exec",
+                    "--pidfile", directory + "/docker.pid", "--bridge=none", "--iptables=false", "--ip6tables=false",
+                    "--ip-masq=false", "--userland-proxy=false",
+                ],
+                stdout: .file(log), stderr: .file(log))
+            do {
+                try process.waitUntil("did not answer on \(socket)", timeout: 60, interval: 0.1) {
+                    Self.curl(socket, ["http://localhost/_ping"]).status == 0
+                }
+                try importBusybox(busybox)
+            } catch {
+                process.stop(grace: 20)
+                throw error
+            }
+        } catch {
+            Self.cleanUp(directory)
+            throw error
         }
-        // busybox rootfs → docker import (the engine's own `fromSrc=-`).
+    }
+
+    /// busybox rootfs → `docker import` (the engine's own `fromSrc=-`), as `local/busybox:1`.
+    private func importBusybox(_ busybox: String) throws {
         let rootfs = directory + "/rootfs"
         try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: busybox, toPath: rootfs + "/bin/busybox")
@@ -99,11 +73,9 @@ public final class DockerDaemon: Sendable {
             try FileManager.default.createSymbolicLink(
                 atPath: rootfs + "/bin/" + applet, withDestinationPath: "busybox")
         }
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-C", rootfs, "-cf", directory + "/rootfs.tar", "."]
-        try tar.run()
-        tar.waitUntilExit()
+        let tar = try runProcess(
+            URL(fileURLWithPath: "/bin/tar"), ["-C", rootfs, "-cf", directory + "/rootfs.tar", "."])
+        guard tar.status == 0 else { throw PeerError("tar of the busybox rootfs failed: \(tar.stderr)") }
         let imported = Self.curl(
             socket,
             [
@@ -111,8 +83,7 @@ public final class DockerDaemon: Sendable {
                 "http://localhost/v1.41/images/create?fromSrc=-&repo=local/busybox&tag=1",
             ])
         guard imported.status == 0, imported.output.contains("sha256:") else {
-            stop()
-            throw StartError(description: "docker import of busybox failed: \(imported.output)")
+            throw PeerError("docker import of busybox failed: \(imported.output)")
         }
     }
 
@@ -134,7 +105,7 @@ public final class DockerDaemon: Sendable {
     /// GET an engine path (`/containers/json?all=1`) and parse the JSON answer.
     public func get(_ path: String) throws -> JSON {
         let (status, output) = Self.curl(socket, ["http://localhost/v1.41" + path])
-        guard status == 0 else { throw StartError(description: "GET \(path): \(output)") }
+        guard status == 0 else { throw PeerError("GET \(path): \(output)") }
         return try JSONParser.parse(output)
     }
 
@@ -143,17 +114,13 @@ public final class DockerDaemon: Sendable {
         try get("/containers/json?all=1&filters=%7B%22label%22%3A%5B%22org.parity.prty-exec%22%5D%7D").arrayValue ?? []
     }
 
-    /// Stops the daemon by its pid (SIGTERM, then SIGKILL), unmounts what it left, removes the directory.
+    /// Stops the daemon by its pid (SIGTERM, then SIGKILL after 20 s), unmounts what it left, removes the directory.
     public func stop() {
-        if kill(pid, SIGTERM) == 0 {
-            let deadline = Date().addingTimeInterval(20)
-            while kill(pid, 0) == 0 && Date() < deadline {
-                var status: Int32 = 0
-                if waitpid(pid, &status, WNOHANG) == pid { break }
-                usleep(50_000)
-            }
-            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
-        }
+        process.stop(grace: 20)
+        Self.cleanUp(directory)
+    }
+
+    private static func cleanUp(_ directory: String) {
         if let mounts = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) {
             let mine = mounts.split(separator: "\n").compactMap { line -> String? in
                 let fields = line.split(separator: " ")

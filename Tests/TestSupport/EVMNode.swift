@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The local EVM (`peers/ethrpc.py`: eth-tester + py-evm behind a JSON-RPC server) as a test peer, with the
 /// real ParityToken and ParityWallet bytecode from Tests/Fixtures/contracts deployed, and a stake-contract
@@ -39,84 +38,36 @@ public final class EVMNode: Sendable {
     public let token: String
     public let stakeWallet: String
     public let reverter: String
-    private let process: Mutex<Process?>
+    private let process: PeerProcess
 
     public var url: String { "http://127.0.0.1:\(port)" }
-
-    public static var script: URL { Paths.root.appendingPathComponent("Tests/TestSupport/peers/ethrpc.py") }
-
-    public struct StartError: Error, CustomStringConvertible {
-        public let description: String
-    }
 
     /// Starts a node with `chainID`, gives each of `fund` 1 ETH and `tokens` base units of the token.
     public init(chainID: UInt64 = 31337, fund: [String] = [], tokens: String = "0", timeout: TimeInterval = 120) throws
     {
-        let python = PeerLaunch.python
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            throw StartError(description: "no Python at \(python.path): run 'make deps' or set PRTY_PYTHON")
-        }
-        let process = Process()
-        process.executableURL = python
-        var arguments = [
-            Self.script.path, "--port", "0", "--chain-id", String(chainID), "--deploy", Paths.fixture("contracts").path,
-        ]
+        var arguments = ["--port", "0", "--chain-id", String(chainID), "--deploy", Paths.fixture("contracts").path]
         for address in fund {
             arguments += ["--fund", "\(address)=1000000000000000000"]
             if tokens != "0" { arguments += ["--fund-token", "\(address)=\(tokens)"] }
         }
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let fail = { (why: String) -> StartError in
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            return StartError(description: "the EVM node \(why)\n\(stderr)")
-        }
-        guard let line = PeerLaunch.firstLine(of: output.fileHandleForReading, timeout: timeout) else {
-            throw fail("did not announce its port within \(timeout) s")
-        }
-        guard let announcement = try? JSONDecoder().decode(Announcement.self, from: line) else {
-            throw fail("printed an unreadable announcement: \(String(decoding: line, as: UTF8.self))")
-        }
+        process = try PeerProcess.python("the EVM node", script: "ethrpc.py", arguments)
+        let announcement = try process.announcement(Announcement.self, timeout: timeout)
         port = announcement.port
         self.chainID = announcement.chain_id
         token = announcement.token
         stakeWallet = announcement.stake_wallet
         reverter = announcement.reverter
-        self.process = Mutex(process)
     }
-
-    deinit { stop() }
 
     /// Stops the node (SIGTERM, then SIGKILL after 5 s) and waits for it. Safe to call twice.
-    public func stop() {
-        guard
-            let process = self.process.withLock({ current -> Process? in
-                defer { current = nil }
-                return current
-            })
-        else { return }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        process.waitUntilExit()
-    }
+    public func stop() { process.stop() }
 
     /// On-chain state as the node's own web3 decodes it.
     public func state(address: String, device: String) throws -> State {
         let query =
             "address=\(address)&device=\(device.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? device)"
-        guard let response = GatewayDouble.get(port: port, path: "/_state?\(query)"), response.status == 200 else {
-            throw StartError(description: "the EVM node on port \(port) did not answer /_state")
+        guard let response = Loopback.get(port: port, path: "/_state?\(query)"), response.status == 200 else {
+            throw PeerError("the EVM node on port \(port) did not answer /_state")
         }
         return try JSONDecoder().decode(State.self, from: response.body)
     }

@@ -175,12 +175,7 @@ public final class LocalHTTPServer: Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0 else {
+        guard Self.bind(fd, &address) == 0 else {
             close(fd)
             throw Self.failure("bind 127.0.0.1:0")
         }
@@ -207,16 +202,20 @@ public final class LocalHTTPServer: Sendable {
             raw[bytes.count] = 0
         }
         unlink(path)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard bound == 0 else {
+        guard Self.bind(fd, &address) == 0 else {
             close(fd)
             throw Self.failure("bind \(path)")
         }
         try self.init(listener: fd, port: 0, socketPath: path, handler)
+    }
+
+    /// bind(2) for a `sockaddr_in` or `sockaddr_un`, passed as the `sockaddr` the call takes.
+    private static func bind<Address>(_ fd: Int32, _ address: inout Address) -> Int32 {
+        withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Foundation.bind(fd, $0, socklen_t(MemoryLayout<Address>.size))
+            }
+        }
     }
 
     private init(

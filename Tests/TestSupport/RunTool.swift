@@ -59,8 +59,9 @@ public func runTool(
     _ name: String, _ arguments: [String] = [], stdin: Data = Data(), environment: [String: String] = [:],
     currentDirectory: URL? = nil, timeout: TimeInterval = 120
 ) throws -> ToolResult {
-    try runProcess(Paths.tool(name), arguments, stdin: stdin, environment: environment,
-                   currentDirectory: currentDirectory, timeout: timeout)
+    try runProcess(
+        Paths.tool(name), arguments, stdin: stdin, environment: environment,
+        currentDirectory: currentDirectory, timeout: timeout)
 }
 
 /// Runs any executable; the environment is the test's own plus `environment`.
@@ -78,17 +79,26 @@ public func runProcess(
     for (key, value) in environment { env[key] = value }
     process.environment = env
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-    let input = Pipe(), output = Pipe(), errors = Pipe()
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
     process.standardInput = input
     process.standardOutput = output
     process.standardError = errors
     try process.run()
     let group = DispatchGroup()
-    nonisolated(unsafe) var out = Data(), err = Data()  // each written by one reader, read after group.wait()
+    nonisolated(unsafe) var out = Data()
+    nonisolated(unsafe) var err = Data()  // each written by one reader, read after group.wait()
     group.enter()
-    DispatchQueue.global().async { out = output.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async {
+        out = output.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
     group.enter()
-    DispatchQueue.global().async { err = errors.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async {
+        err = errors.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
     DispatchQueue.global().async {
         try? input.fileHandleForWriting.write(contentsOf: stdin)
         try? input.fileHandleForWriting.close()

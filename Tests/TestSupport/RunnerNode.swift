@@ -12,7 +12,7 @@ public final class RunnerNode: Sendable {
     public let directory: URL
     public let deviceID: String
     public let environment: [String: String]
-    private let process: Mutex<Process?>
+    private let process = Mutex<PeerProcess?>(nil)
 
     public var stateDir: URL { directory.appendingPathComponent("state") }
     public var logFile: URL { directory.appendingPathComponent("runner.log") }
@@ -37,7 +37,7 @@ public final class RunnerNode: Sendable {
                     "prty-wallet", ["auth", "--private-key", privateKey, "--password-file", password.path],
                     environment: ["HOME": home.path], timeout: 300)
                 guard made.status == 0 else {
-                    throw CoordinatorDouble.Failure(description: "prty-wallet auth failed: \(made.stderr)")
+                    throw PeerError("prty-wallet auth failed: \(made.stderr)")
                 }
                 return home.appendingPathComponent(".parity/keystore.json")
             }
@@ -77,31 +77,20 @@ public final class RunnerNode: Sendable {
         ]
         for (key, value) in extraEnvironment { environment[key] = value }
         self.environment = environment
-        self.process = Mutex(nil)
         try start()
     }
 
     /// Starts (or restarts) the node process.
     public func start() throws {
         unlink(stateDir.appendingPathComponent("status.json").path)  // the last run's status is not this one's
-        let process = Process()
-        process.executableURL = directory.appendingPathComponent("bin/prty-runner")
-        process.arguments = []
-        process.environment = environment
-        process.currentDirectoryURL = directory
-        if !FileManager.default.fileExists(atPath: logFile.path) {
-            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: logFile)
-        handle.seekToEndOfFile()
-        process.standardError = handle
-        process.standardOutput = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let process = try PeerProcess(
+            "the prty-runner node", executable: directory.appendingPathComponent("bin/prty-runner"), [],
+            environment: environment, currentDirectory: directory, stdout: .file(logFile.path),
+            stderr: .file(logFile.path))
         self.process.withLock { $0 = process }
     }
 
-    public var pid: Int32 { process.withLock { $0?.processIdentifier ?? 0 } }
+    public var pid: Int32 { process.withLock { $0?.pid ?? 0 } }
 
     /// The node's own status document (`status.json`), once it has one.
     public func status() -> JSON? {
@@ -122,27 +111,17 @@ public final class RunnerNode: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw CoordinatorDouble.Failure(description: "the node never registered; its log:\n\(log)")
+        throw PeerError("the node never registered; its log:\n\(log)")
     }
 
     /// Sends `signal` and waits for the exit; returns the exit status (128+n when killed).
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Double = 30) -> Int32 {
-        guard
-            let process = process.withLock({ current -> Process? in
-                defer { current = nil }
-                return current
-            })
-        else { return -1 }
-        if process.isRunning {
-            kill(process.processIdentifier, signal)
-            let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let process = process.withLock { current -> PeerProcess? in
+            defer { current = nil }
+            return current
         }
-        process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
+        return process?.stop(signal: signal, grace: timeout) ?? -1
     }
 
     /// Removes the node's directory (call after `stop`).

@@ -1,21 +1,16 @@
 import Foundation
 import Shared
-import Synchronization
 
 /// An HTTPS peer for TLS tests (`peers/tls_server.py`, standard-library Python) with a fresh self-signed
 /// certificate for `IP:127.0.0.1`, made by the `openssl` command line in a temporary directory. It answers every
 /// request with 200 `hello over tls <path>`. A client that verifies certificates must refuse it unless told to
-/// trust `certificate`. Stop it with `stop()` (SIGTERM, then SIGKILL, by pid); the directory is removed too.
+/// trust `certificate`. Stop it with `stop()` (SIGKILL, by pid); the directory is removed too.
 public final class TLSTestServer: Sendable {
     public let port: Int
     /// The server's certificate (PEM): pass it as the CA bundle to trust this server.
     public let certificate: String
     private let directory: URL
-    private let process: Mutex<Process?>
-
-    public struct StartError: Error, CustomStringConvertible {
-        public let description: String
-    }
+    private let process: PeerProcess
 
     /// `https://127.0.0.1:PORT` + path.
     public func url(_ path: String = "/") -> String { "https://127.0.0.1:\(port)\(path)" }
@@ -28,10 +23,6 @@ public final class TLSTestServer: Sendable {
 
     /// Makes the certificate, starts the peer and waits (at most `timeout` seconds) for it to announce its port.
     public init(timeout: TimeInterval = 30) throws {
-        let python = PeerLaunch.python
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            throw StartError(description: "no Python at \(python.path): run 'make deps' or set PRTY_PYTHON")
-        }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("prty-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let cert = directory.appendingPathComponent("cert.pem").path
@@ -47,31 +38,18 @@ public final class TLSTestServer: Sendable {
             timeout: timeout)
         guard openssl.status == 0 else {
             try? FileManager.default.removeItem(at: directory)
-            throw StartError(
-                description: "openssl could not make a test certificate (apt package openssl):\n\(openssl.stderr)")
+            throw PeerError("openssl could not make a test certificate (apt package openssl):\n\(openssl.stderr)")
         }
 
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [
-            Paths.root.appendingPathComponent("Tests/TestSupport/peers/tls_server.py").path, cert, key,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = Mutex(process)
-
-        struct Announcement: Decodable { let port: Int }
-        guard let text = PeerLaunch.firstLine(of: output.fileHandleForReading, timeout: timeout),
-            let announcement = try? JSONDecoder().decode(Announcement.self, from: text)
-        else {
-            port = 0
-            stop()
-            throw StartError(description: "the TLS test server did not announce its port within \(timeout) s")
+        do {
+            process = try PeerProcess.python(
+                "the TLS test server", script: "tls_server.py", [cert, key], stderr: .inherit)
+            struct Announcement: Decodable { let port: Int }
+            port = try process.announcement(Announcement.self, timeout: timeout).port
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
         }
-        port = announcement.port
     }
 
     deinit { stop() }
@@ -79,14 +57,7 @@ public final class TLSTestServer: Sendable {
     /// Stops the peer (SIGKILL by pid: it keeps no state worth a clean shutdown), waits for it and removes the
     /// certificate. Safe to call twice.
     public func stop() {
-        guard
-            let process = self.process.withLock({ current -> Process? in
-                defer { current = nil }
-                return current
-            })
-        else { return }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.stop(signal: SIGKILL)
         try? FileManager.default.removeItem(at: directory)
     }
 }

@@ -4,8 +4,11 @@
 /// one IEEE multiplication or division of two exact values), then Eisel–Lemire (Lemire, "Number parsing at a
 /// gigabyte per second", 2021; the code follows Go's `strconv/eisel_lemire.go`), which declines the rare inputs it
 /// cannot decide; those, and literals of more than 19 significant digits, go to Swift's `Double(String)` (strtod).
+///
+/// prty-fetch's CSV `NumberParser` (a looser grammar: `+`, `.5`, `1.`) reuses the pieces: `eightDigits`,
+/// `exponent` and `convert`, `@inlinable` so that the conversion specialises into its per-cell loop.
 public struct DecimalParser: Sendable {
-    let tables: PowerTables
+    @usableFromInline let tables: PowerTables
 
     public init() { tables = PowerTables.shared }
 
@@ -41,16 +44,7 @@ public struct DecimalParser: Sendable {
                 return .malformed("leading zeros are not allowed in numbers", at: index)
             }
         } else {
-            while index &+ 8 <= end, let eight = Self.eightDigits(bytes + index) {
-                mantissa = mantissa &* 100_000_000 &+ eight
-                index &+= 8
-            }
-            while index < end {
-                let digit = bytes[index] &- UInt8(ascii: "0")
-                if digit >= 10 { break }
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                index &+= 1
-            }
+            Self.digitRun(bytes, &index, end, into: &mantissa)
         }
         digits = index &- integerStart
         var exponent = 0
@@ -58,38 +52,17 @@ public struct DecimalParser: Sendable {
         if index < end && bytes[index] == UInt8(ascii: ".") {
             index &+= 1
             fractionStart = index
-            while index &+ 8 <= end, let eight = Self.eightDigits(bytes + index) {
-                mantissa = mantissa &* 100_000_000 &+ eight
-                index &+= 8
-            }
-            while index < end {
-                let digit = bytes[index] &- UInt8(ascii: "0")
-                if digit >= 10 { break }
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-                index &+= 1
-            }
+            Self.digitRun(bytes, &index, end, into: &mantissa)
             if index == fractionStart { return .malformed("expected a digit after '.'", at: index) }
             exponent = fractionStart &- index
             digits &+= index &- fractionStart
         }
         let fractionEnd = index
         if index < end && (bytes[index] | 0x20) == UInt8(ascii: "e") {
-            index &+= 1
-            var negativeExponent = false
-            if index < end && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) {
-                negativeExponent = bytes[index] == UInt8(ascii: "-")
-                index &+= 1
-            }
-            let exponentStart = index
-            var explicit = 0
-            while index < end {
-                let digit = bytes[index] &- UInt8(ascii: "0")
-                if digit >= 10 { break }
-                if explicit < 100_000 { explicit = explicit &* 10 &+ Int(digit) }
-                index &+= 1
-            }
-            if index == exponentStart { return .malformed("expected a digit in the exponent", at: index) }
-            exponent &+= negativeExponent ? -explicit : explicit
+            let explicit = Self.exponent(bytes, from: index &+ 1, end: end)
+            index = explicit.end
+            guard explicit.digits else { return .malformed("expected a digit in the exponent", at: index) }
+            exponent &+= explicit.value
         }
         if digits > 19 {
             // Leading zeros (0.000123…) do not count; recount the significant digits before giving up.
@@ -111,10 +84,27 @@ public struct DecimalParser: Sendable {
         return slow(bytes, start: start, end: index)
     }
 
+    /// Appends the digits at `index` to `mantissa` (wrapping past 19 digits: `scan` recounts those), eight at a
+    /// time while they run on.
+    @inline(__always)
+    private static func digitRun(_ bytes: UnsafePointer<UInt8>, _ index: inout Int, _ end: Int,
+                                 into mantissa: inout UInt64) {
+        while index &+ 8 <= end, let eight = eightDigits(bytes + index) {
+            mantissa = mantissa &* 100_000_000 &+ eight
+            index &+= 8
+        }
+        while index < end {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            if digit >= 10 { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            index &+= 1
+        }
+    }
+
     /// The value of eight ASCII digits at `bytes`, or nil unless all eight are digits (SWAR: one 64-bit load, three
     /// multiplications; Lemire's `parse_eight_digits_unrolled`).
-    @inline(__always)
-    private static func eightDigits(_ bytes: UnsafePointer<UInt8>) -> UInt64? {
+    @inlinable @inline(__always)
+    public static func eightDigits(_ bytes: UnsafePointer<UInt8>) -> UInt64? {
         let chunk = UInt64(littleEndian: UnsafeRawPointer(bytes).loadUnaligned(as: UInt64.self))
         let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
         guard (chunk & high) | (((chunk &+ 0x0606_0606_0606_0606) & high) >> 4) == 0x3333_3333_3333_3333 else {
@@ -127,8 +117,33 @@ public struct DecimalParser: Sendable {
         return value
     }
 
-    /// mantissa · 10^exponent, correctly rounded, or nil when neither fast method can decide.
-    @inline(__always)
+    /// The exponent whose optional sign or first digit is at `start` (just past the `e` or `E`), saturating
+    /// beyond ±100 000. `end` is where it stops; `digits` is false when no digit follows the sign (`end` is then
+    /// just past the sign).
+    @inlinable @inline(__always)
+    public static func exponent(_ bytes: UnsafePointer<UInt8>, from start: Int, end limit: Int)
+        -> (value: Int, end: Int, digits: Bool)
+    {
+        var index = start
+        var negative = false
+        if index < limit && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index &+= 1
+        }
+        let digitsStart = index
+        var value = 0
+        while index < limit {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            if digit >= 10 { break }
+            if value < 100_000 { value = value &* 10 &+ Int(digit) }
+            index &+= 1
+        }
+        return (negative ? -value : value, index, index > digitsStart)
+    }
+
+    /// mantissa · 10^exponent, correctly rounded, or nil when neither fast method can decide: Clinger's exact
+    /// step when it applies, else Eisel–Lemire.
+    @inlinable @inline(__always)
     public func convert(_ mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
         if mantissa <= 1 << 53 && exponent >= -22 && exponent <= 22 {
             var value = Double(mantissa)
@@ -138,7 +153,8 @@ public struct DecimalParser: Sendable {
         return eiselLemire(mantissa, exponent: exponent, negative: negative)
     }
 
-    private func eiselLemire(_ mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
+    @inlinable
+    func eiselLemire(_ mantissa: UInt64, exponent: Int, negative: Bool) -> Double? {
         if mantissa == 0 { return negative ? -0.0 : 0.0 }
         guard exponent >= PowerTables.minPower && exponent <= 308 else { return nil }
         let leadingZeros = mantissa.leadingZeroBitCount

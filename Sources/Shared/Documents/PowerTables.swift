@@ -10,19 +10,21 @@
 ///   ten a Double holds exactly.
 ///
 /// Shared by every thread: the memory is written only in `init` and never freed, so reading it is safe anywhere.
+/// `@usableFromInline` where `DecimalParser.convert` reads it, so prty-fetch's CSV numbers inline the conversion.
+@usableFromInline
 final class PowerTables: @unchecked Sendable {
-    static let shared = PowerTables()
+    @usableFromInline static let shared = PowerTables()
 
-    static let minPower = -342
+    @usableFromInline static let minPower = -342
     static let maxPower = 324
     static let schubfachMinK = -324
     static let schubfachMaxK = 292
 
-    let fivePowers: UnsafePointer<UInt64>
+    @usableFromInline let fivePowers: UnsafePointer<UInt64>
     let schubfach: UnsafePointer<UInt64>
     let digitPairs: UnsafePointer<UInt8>
     let tenPowers: UnsafePointer<UInt64>
-    let exactTens: UnsafePointer<Double>
+    @usableFromInline let exactTens: UnsafePointer<Double>
 
     private init() {
         let count = Self.maxPower - Self.minPower + 1

@@ -64,7 +64,7 @@ enum Retry {
         attempt: () async throws -> Response
     ) async throws -> Response {
         let policy = request.retry
-        let started = ContinuousClock.now
+        let started = Monotonic.seconds()
         var number = 1
         while true {
             try Task.checkCancellation()
@@ -79,12 +79,12 @@ enum Retry {
                 }
                 let after = retryAfter(headers["Retry-After"]).map { min($0, policy.maxRetryAfter) }
                 delay = after ?? policy.backoff(retry: number, random: random())
-                guard elapsed(since: started) + delay <= policy.maxTotal else { return response }
+                guard Monotonic.seconds() - started + delay <= policy.maxTotal else { return response }
                 reason = "HTTP \(code)"
             } catch let error as HTTPError where error.isTemporary {
                 guard request.isIdempotent, number < policy.maxAttempts else { throw error }
                 delay = policy.backoff(retry: number, random: random())
-                guard elapsed(since: started) + delay <= policy.maxTotal else { throw error }
+                guard Monotonic.seconds() - started + delay <= policy.maxTotal else { throw error }
                 reason = error.description
             }
             policy.onRetry?(RetryEvent(attempt: number, delay: delay, reason: reason, url: request.displayURL))
@@ -114,10 +114,5 @@ enum Retry {
             try await Task.sleep(for: slice)
         }
         try Interruption.check()
-    }
-
-    private static func elapsed(since start: ContinuousClock.Instant) -> Double {
-        let duration = ContinuousClock.now - start
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -95,7 +95,7 @@ struct Container {
 
     private func supervise(id: String, spec: Spec) async throws -> Outcome {
         let metrics = MetricsBox()
-        let started = ContinuousClock.now
+        let started = Monotonic.seconds()
         try await engine.call(engine.request(.post, "/containers/\(id)/start"))
         let sampler = Task { await sample(id: id, into: metrics) }
         defer { sampler.cancel() }
@@ -135,9 +135,7 @@ struct Container {
             log.info("container_interrupted", "stopping the container: prty-exec was interrupted")
             await stop(id, grace: 1)  // Interruption ends the process 5 s after the signal
         }
-        outcome.seconds =
-            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        outcome.seconds = Monotonic.seconds() - started
         sampler.cancel()
 
         let state = try await engine.json(cleanup(.get, "/containers/\(id)/json"))["State"]
@@ -216,7 +214,7 @@ struct Container {
         let response = try await engine.client.stream(request)
         guard response.isSuccess else {
             let collected = try await response.collect()
-            throw EngineError(
+            throw ExecError.engine(
                 status: response.status, message: EngineAPI.message(collected.bytes), method: "GET",
                 path: "/containers/\(id)/logs")
         }

@@ -23,12 +23,8 @@ struct DockerTask {
         result.hashed = true
         if run.noncePrefix { result.id = TaskResult.randomID() }
         result.commandHash = TaskResult.commandHash(run.command)
-        let clock = ContinuousClock.now
-        func elapsed() -> Int64 {
-            let duration = ContinuousClock.now - clock
-            return TaskResult.milliseconds(
-                Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-        }
+        let started = Monotonic.seconds()
+        func elapsed() -> Int64 { TaskResult.milliseconds(Monotonic.seconds() - started) }
         let prefix = run.noncePrefix ? "NONCE: \(task.nonce)\n" : ""
         do {
             let images = Images(engine: engine, log: log, timeout: limits.pullTimeout)
@@ -74,18 +70,10 @@ struct DockerTask {
             result.storageGB = Double(metrics.blockBytes) / Double(1 << 30)
             result.estimatedCycles = UInt64(max(0, min(1.8e19, result.cpuSeconds * Self.cpuHertz)))
             return result
-        } catch let error as ImageUnavailable {
-            result.exitCode = -1
-            result.output = prefix
-            result.error = error.description
         } catch let error as InterruptedError {
             result.exitCode = -1
             result.output = prefix
             result.error = "prty-exec was \(error.description) before the task ran"
-        } catch let error as EngineError {
-            result.exitCode = -1
-            result.output = prefix
-            result.error = error.description
         } catch {
             result.exitCode = -1
             result.output = prefix

@@ -90,7 +90,7 @@ struct EngineAPI: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    /// Sends a request; a non-2xx answer becomes `EngineError` with the engine's own message.
+    /// Sends a request; a non-2xx answer becomes `ExecError.engine` with the engine's own message.
     @discardableResult
     func call(_ request: HTTPRequest, accept: Set<Int> = []) async throws -> HTTPResponse {
         let response: HTTPResponse
@@ -103,7 +103,7 @@ struct EngineAPI: Sendable {
             throw error
         }
         guard response.isSuccess || accept.contains(response.status) else {
-            throw EngineError(
+            throw ExecError.engine(
                 status: response.status, message: Self.message(response.bytes), method: request.method.rawValue,
                 path: request.url.replacingOccurrences(of: origin + "/" + version, with: ""))
         }
@@ -124,16 +124,5 @@ struct EngineAPI: Sendable {
         } catch {
             throw ExecError.protocolError("the Docker engine's answer to \(request.method) \(request.url) is not JSON")
         }
-    }
-}
-
-/// The engine refused a call: its status and message.
-struct EngineError: Error, CustomStringConvertible {
-    let status: Int
-    let message: String
-    let method: String
-    let path: String
-    var description: String {
-        "Docker engine: \(message) (HTTP \(status) for \(method) \(path.split(separator: "?").first ?? ""))"
     }
 }

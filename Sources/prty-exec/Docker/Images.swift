@@ -8,17 +8,17 @@ struct Images {
     let log: Log
     let timeout: Double
 
-    /// The image's ID (`sha256:…`), or `ImageUnavailable` saying what was tried.
+    /// The image's ID (`sha256:…`), or `ExecError.imageUnavailable` saying what was tried.
     func ensure(_ name: String, url: String?) async throws -> String {
         if let id = try await localID(name) { return id }
         if let url {
             try await load(from: url)
             if let id = try await localID(name) { return id }
-            throw ImageUnavailable("\(url) was loaded but holds no image called \(name)")
+            throw ExecError.imageUnavailable("\(url) was loaded but holds no image called \(name)")
         }
         try await pull(name)
         if let id = try await localID(name) { return id }
-        throw ImageUnavailable("image \(name) is still missing after the pull")
+        throw ExecError.imageUnavailable("image \(name) is still missing after the pull")
     }
 
     func localID(_ name: String) async throws -> String? {
@@ -41,7 +41,7 @@ struct Images {
         do {
             response = try await engine.client.stream(request)
         } catch let error as HTTPError {
-            throw ImageUnavailable("pulling \(name) failed: \(error)")
+            throw ExecError.imageUnavailable("pulling \(name) failed: \(error)")
         }
         guard response.isSuccess else {
             var body: [UInt8] = []
@@ -49,14 +49,15 @@ struct Images {
                 body += chunk
                 if body.count > 4096 { break }
             }
-            throw ImageUnavailable("\(name) is not a local image and pulling it failed: \(EngineAPI.message(body))")
+            throw ExecError.imageUnavailable(
+                "\(name) is not a local image and pulling it failed: \(EngineAPI.message(body))")
         }
         var lastStatus = ""
         do {
             for try await line in response.body.lines where !line.isEmpty {
                 guard let event = try? JSONParser.parse(line) else { continue }
                 if let error = event["error"]?.stringValue ?? event["errorDetail"]?["message"]?.stringValue {
-                    throw ImageUnavailable("\(name) is not a local image and pulling it failed: \(error)")
+                    throw ExecError.imageUnavailable("\(name) is not a local image and pulling it failed: \(error)")
                 }
                 if let status = event["status"]?.stringValue, status != lastStatus {
                     lastStatus = status
@@ -65,7 +66,7 @@ struct Images {
                 }
             }
         } catch let error as HTTPError {
-            throw ImageUnavailable("pulling \(name) failed: \(error)")
+            throw ExecError.imageUnavailable("pulling \(name) failed: \(error)")
         }
     }
 
@@ -84,7 +85,7 @@ struct Images {
             let result = try await fetch.run()
             guard result.succeeded else {
                 let why = result.stderrText.split(separator: "\n").last.map(String.init) ?? "\(result.termination)"
-                throw ImageUnavailable("fetching \(url) failed: \(why)")
+                throw ExecError.imageUnavailable("fetching \(url) failed: \(why)")
             }
         } else {
             var request = HTTPRequest(.get, url, headers: ["Accept": "application/octet-stream"])
@@ -94,17 +95,17 @@ struct Images {
             request.maxRedirects = 5
             guard FileManager.default.createFile(atPath: file, contents: nil),
                 let handle = FileHandle(forWritingAtPath: file)
-            else { throw ImageUnavailable("cannot create \(file)") }
+            else { throw ExecError.imageUnavailable("cannot create \(file)") }
             defer { try? handle.close() }
             do {
                 let response = try await HTTPClient.live.stream(request).requireSuccess()
                 for try await chunk in response.body { try handle.write(contentsOf: chunk) }
             } catch let error as HTTPError {
-                throw ImageUnavailable("downloading \(request.displayURL) failed: \(error)")
+                throw ExecError.imageUnavailable("downloading \(request.displayURL) failed: \(error)")
             }
         }
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ImageUnavailable("cannot read \(file)")
+            throw ExecError.imageUnavailable("cannot read \(file)")
         }
         var request = engine.request(.post, "/images/load", query: [("quiet", "1")])
         request.body = data
@@ -112,11 +113,11 @@ struct Images {
         request.timeout = timeout
         let response = try await engine.call(request, accept: [400, 500])
         if !response.isSuccess {
-            throw ImageUnavailable("the engine could not load \(url): \(EngineAPI.message(response.bytes))")
+            throw ExecError.imageUnavailable("the engine could not load \(url): \(EngineAPI.message(response.bytes))")
         }
         for line in response.text.split(separator: "\n") {
             if let error = (try? JSONParser.parse(String(line)))?["error"]?.stringValue {
-                throw ImageUnavailable("the engine could not load \(url): \(error)")
+                throw ExecError.imageUnavailable("the engine could not load \(url): \(error)")
             }
         }
     }
@@ -157,10 +158,4 @@ struct Images {
         let beside = me.deletingLastPathComponent().appendingPathComponent(tool).path
         return FileManager.default.isExecutableFile(atPath: beside) ? beside : tool
     }
-}
-
-/// The task's image cannot be had: the Result says why (the task fails, prty-exec does not).
-struct ImageUnavailable: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

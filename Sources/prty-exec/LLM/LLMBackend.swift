@@ -73,7 +73,7 @@ enum LLMBackend: Sendable {
                 try Interruption.check()
                 continue
             }
-            throw LLMFailure("\(backend) answered HTTP \(response.status): \(Self.errorText(collected.bytes))")
+            throw ExecError.llmFailed("\(backend) answered HTTP \(response.status): \(Self.errorText(collected.bytes))")
         }
     }
 
@@ -99,7 +99,7 @@ enum LLMBackend: Sendable {
             ExecError.backendUnavailable(url: url, detail: error.description)
         case .timedOut(let url, _, true):
             ExecError.backendUnavailable(url: url, detail: error.description)
-        default: LLMFailure("\(backend): \(error)")
+        default: ExecError.llmFailed("\(backend): \(error)")
         }
     }
 }

@@ -14,21 +14,17 @@ struct LLMTask {
 
     func execute(task: ExecTask) async throws -> TaskResult {
         var result = TaskResult(taskID: task.id)
-        let started = ContinuousClock.now
-        func milliseconds() -> Int64 {
-            let duration = ContinuousClock.now - started
-            return TaskResult.milliseconds(
-                Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-        }
+        let started = Monotonic.seconds()
+        func milliseconds() -> Int64 { TaskResult.milliseconds(Monotonic.seconds() - started) }
         do {
             let generation = try await backend.generate(
                 spec, firstToken: firstToken, betweenTokens: betweenTokens, log: log)
             let elapsed = milliseconds()
             guard generation.done else {
-                throw LLMFailure("\(backend.name) ended the stream before the generation was done")
+                throw ExecError.llmFailed("\(backend.name) ended the stream before the generation was done")
             }
             guard !generation.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw LLMFailure("\(backend.name) returned an empty response for model \(spec.model)")
+                throw ExecError.llmFailed("\(backend.name) returned an empty response for model \(spec.model)")
             }
             result.output = generation.text
             var promptTokens = generation.promptTokens ?? 0
@@ -55,9 +51,9 @@ struct LLMTask {
                     "model": .string(spec.model), "prompt_tokens": .int(promptTokens),
                     "response_tokens": .int(responseTokens),
                 ])
-        } catch let failure as LLMFailure {
+        } catch ExecError.llmFailed(let why) {
             result.exitCode = 1
-            result.error = failure.description
+            result.error = why
             result.executionTimeMs = milliseconds()
         } catch let interrupted as InterruptedError {
             result.exitCode = -1

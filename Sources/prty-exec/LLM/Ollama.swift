@@ -61,9 +61,9 @@ struct Ollama: Sendable {
             firstToken: firstToken, betweenTokens: betweenTokens, backend: "Ollama at \(origin)",
             handle: { line, generation in
                 guard let event = try? JSONParser.parse(line) else {
-                    throw LLMFailure("Ollama sent a line that is not JSON: \(line.prefix(120))")
+                    throw ExecError.llmFailed("Ollama sent a line that is not JSON: \(line.prefix(120))")
                 }
-                if let error = event["error"]?.stringValue { throw LLMFailure("Ollama: \(error)") }
+                if let error = event["error"]?.stringValue { throw ExecError.llmFailed("Ollama: \(error)") }
                 let piece = event["response"]?.stringValue ?? event["message"]?["content"]?.stringValue ?? ""
                 generation.text += piece
                 if !piece.isEmpty { generation.pieces += 1 }
@@ -128,7 +128,7 @@ struct Ollama: Sendable {
         var last = ""
         for try await line in response.body.lines where !line.isEmpty {
             guard let event = try? JSONParser.parse(line) else { continue }
-            if let error = event["error"]?.stringValue { throw LLMFailure("pulling \(model): \(error)") }
+            if let error = event["error"]?.stringValue { throw ExecError.llmFailed("pulling \(model): \(error)") }
             let status = event["status"]?.stringValue ?? ""
             if let layer = event["digest"]?.stringValue, let total = event["total"]?.numberValue?.uint64 {
                 if layer != digest {

@@ -58,10 +58,10 @@ struct OpenAI: Sendable {
                     return false
                 }
                 guard let event = try? JSONParser.parse(data) else {
-                    throw LLMFailure("the backend sent an event that is not JSON: \(data.prefix(120))")
+                    throw ExecError.llmFailed("the backend sent an event that is not JSON: \(data.prefix(120))")
                 }
                 if let error = event["error"], !error.isNull {
-                    throw LLMFailure(
+                    throw ExecError.llmFailed(
                         "the backend: \(error["message"]?.stringValue ?? error.stringValue ?? error.serialized())")
                 }
                 if let usage = event["usage"], !usage.isNull {

@@ -12,13 +12,6 @@ struct Generation: Sendable, Equatable {
     var done = false
 }
 
-/// The task failed at the backend (unknown model, an error mid-stream, a stall, an empty answer): the Result says
-/// so; prty-exec itself succeeded.
-struct LLMFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// The generation so far and the clock it runs against, shared by the reader and the watchdog.
 private final class Watch: Sendable {
     struct State {
@@ -58,7 +51,7 @@ enum TokenStream {
                 while true {
                     let (deadline, started) = watch.state.withLock { ($0.deadline, $0.started) }
                     if ContinuousClock.now >= deadline {
-                        throw LLMFailure(
+                        throw ExecError.llmFailed(
                             started
                                 ? "\(backend) sent no token for \(GoDuration.format(seconds: betweenTokens)) "
                                     + "(RUNNER_LLM_TOKEN_TIMEOUT); generation abandoned"

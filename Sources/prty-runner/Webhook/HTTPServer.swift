@@ -182,7 +182,7 @@ final class HTTPServer: Sendable {
             guard admitted else {
                 var response = Response.text(503, "too many connections\n")
                 response.headers["Retry-After"] = "1"
-                Self.send(fd, Self.encode(response, keepAlive: false), deadline: Self.now() + 1)
+                Self.send(fd, Self.encode(response, keepAlive: false), deadline: Monotonic.seconds() + 1)
                 close(fd)
                 continue
             }
@@ -206,10 +206,10 @@ final class HTTPServer: Sendable {
             // Between keep-alive requests the connection may idle; once a byte arrives the head has its deadline.
             if buffer.isEmpty {
                 let idle = firstRequest ? limits.headerTimeout : limits.idleTimeout
-                guard read(fd, into: &buffer, deadline: Self.now() + idle) else { return }
+                guard read(fd, into: &buffer, deadline: Monotonic.seconds() + idle) else { return }
             }
             firstRequest = false
-            let headDeadline = Self.now() + limits.headerTimeout
+            let headDeadline = Monotonic.seconds() + limits.headerTimeout
             var headEnd: Int?
             while true {
                 if let end = Self.headEnd(in: buffer) {
@@ -242,9 +242,10 @@ final class HTTPServer: Sendable {
                 return
             }
             if head.expectsContinue && buffer.count < head.contentLength {
-                Self.send(fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: Self.now() + limits.bodyTimeout)
+                Self.send(
+                    fd, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), deadline: Monotonic.seconds() + limits.bodyTimeout)
             }
-            let bodyDeadline = Self.now() + limits.bodyTimeout
+            let bodyDeadline = Monotonic.seconds() + limits.bodyTimeout
             while buffer.count < head.contentLength {
                 guard read(fd, into: &buffer, deadline: bodyDeadline) else {
                     reply(fd, .text(408, "request body timeout\n"))
@@ -256,21 +257,23 @@ final class HTTPServer: Sendable {
             let request = Request(method: head.method, target: head.target, headers: head.headers, body: body)
             let response = handler(request)
             let keepAlive = head.keepAlive && !stopped.load(ordering: .acquiring)
-            guard Self.send(fd, Self.encode(response, keepAlive: keepAlive), deadline: Self.now() + limits.bodyTimeout),
+            guard
+                Self.send(
+                    fd, Self.encode(response, keepAlive: keepAlive), deadline: Monotonic.seconds() + limits.bodyTimeout),
                 keepAlive
             else { return }
         }
     }
 
     private func reply(_ fd: Int32, _ response: Response) {
-        Self.send(fd, Self.encode(response, keepAlive: false), deadline: Self.now() + 1)
+        Self.send(fd, Self.encode(response, keepAlive: false), deadline: Monotonic.seconds() + 1)
     }
 
     /// Appends what arrives before `deadline`; false at end of stream, error, timeout or stop.
     private func read(_ fd: Int32, into buffer: inout [UInt8], deadline: Double) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16 << 10)
         while !stopped.load(ordering: .acquiring) {
-            let left = deadline - Self.now()
+            let left = deadline - Monotonic.seconds()
             guard left > 0 else { return false }
             guard Self.poll(fd, events: Int16(POLLIN), milliseconds: Int32(min(left, 0.1) * 1000) + 1) else { continue }
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -334,7 +337,7 @@ final class HTTPServer: Sendable {
     private static func send(_ fd: Int32, _ bytes: [UInt8], deadline: Double) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            guard deadline > now() else { return false }
+            guard deadline > Monotonic.seconds() else { return false }
             guard poll(fd, events: Int16(POLLOUT), milliseconds: 100) else { continue }
             let written = bytes[offset...].withUnsafeBytes { buffer in
                 #if canImport(Glibc)
@@ -357,12 +360,6 @@ final class HTTPServer: Sendable {
         #else
             return Darwin.poll(&entry, 1, milliseconds) > 0
         #endif
-    }
-
-    static func now() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }

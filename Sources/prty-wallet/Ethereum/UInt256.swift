@@ -38,32 +38,31 @@ struct UInt256: Sendable, Hashable, Comparable, CustomStringConvertible {
     // MARK: Arithmetic (checked)
 
     func adding(_ other: UInt256) -> UInt256? {
+        let (sum, carry) = limbwise(other) { $0.addingReportingOverflow($1) }
+        return carry == 0 ? sum : nil
+    }
+
+    func subtracting(_ other: UInt256) -> UInt256? {
+        guard other <= self else { return nil }
+        return limbwise(other) { $0.subtractingReportingOverflow($1) }.result
+    }
+
+    /// Adds or subtracts limb by limb, least significant first, carrying (or borrowing) one into the next limb;
+    /// returns the 256-bit result and what is carried out of the top limb.
+    private func limbwise(
+        _ other: UInt256, _ operation: (UInt64, UInt64) -> (partialValue: UInt64, overflow: Bool)
+    ) -> (result: UInt256, carry: UInt64) {
         var out = [UInt64](repeating: 0, count: 4)
         var carry: UInt64 = 0
         let a = array
         let b = other.array
         for index in 0..<4 {
-            let (sum1, overflow1) = a[index].addingReportingOverflow(b[index])
-            let (sum2, overflow2) = sum1.addingReportingOverflow(carry)
-            out[index] = sum2
+            let (first, overflow1) = operation(a[index], b[index])
+            let (second, overflow2) = operation(first, carry)
+            out[index] = second
             carry = (overflow1 ? 1 : 0) + (overflow2 ? 1 : 0)
         }
-        return carry == 0 ? UInt256(array: out) : nil
-    }
-
-    func subtracting(_ other: UInt256) -> UInt256? {
-        guard other <= self else { return nil }
-        var out = [UInt64](repeating: 0, count: 4)
-        var borrow: UInt64 = 0
-        let a = array
-        let b = other.array
-        for index in 0..<4 {
-            let (difference1, underflow1) = a[index].subtractingReportingOverflow(b[index])
-            let (difference2, underflow2) = difference1.subtractingReportingOverflow(borrow)
-            out[index] = difference2
-            borrow = (underflow1 ? 1 : 0) + (underflow2 ? 1 : 0)
-        }
-        return UInt256(array: out)
+        return (UInt256(array: out), carry)
     }
 
     func multiplied(by factor: UInt64) -> UInt256? {

@@ -22,9 +22,9 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
     let multihash: Multihash
 
     /// A CIDv1 (or a CIDv0, which must be dag-pb over sha2-256).
-    init(version: Version = .v1, codec: Codec, multihash: Multihash) throws(CIDError) {
+    init(version: Version = .v1, codec: Codec, multihash: Multihash) throws(FetchError) {
         if version == .v0, codec != .dagPB || multihash.function != .sha2_256 {
-            throw .malformed("a CIDv0 is always dag-pb over sha2-256")
+            throw .cid(.malformed("a CIDv0 is always dag-pb over sha2-256"))
         }
         self.version = version
         self.codec = codec
@@ -56,62 +56,68 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses the text form: a bare CIDv0 (`Qm…`, 46 characters) or a multibase CIDv1.
-    init(_ text: String) throws(CIDError) {
+    init(_ text: String) throws(FetchError) {
         let shown = Excerpt.of(text, limit: 100)  // as quoted in errors: a 6,000-character "CID" is elided
         let bytes: [UInt8]
         if text.hasPrefix("Qm") {
             guard text.utf8.count == 46 else {
-                throw .malformed("'\(shown)' looks like a CIDv0 but has \(text.utf8.count) characters, not 46")
+                throw .cid(.malformed("'\(shown)' looks like a CIDv0 but has \(text.utf8.count) characters, not 46"))
             }
             guard let decoded = Base58.decode(Array(text.utf8)) else {
-                throw .malformed("'\(shown)' is not base58btc")
+                throw .cid(.malformed("'\(shown)' is not base58btc"))
             }
             bytes = decoded
         } else {
-            guard let first = text.first else { throw .malformed("the CID is empty") }
+            guard let first = text.first else { throw .cid(.malformed("the CID is empty")) }
             guard let (_, decoded) = Multibase.decode(text) else {
                 let names: [Character: String] = [
                     "z": "base58btc", "b": "base32", "B": "base32", "k": "base36",
                     "K": "base36", "f": "base16", "F": "base16",
                 ]
                 if let name = names[first] {
-                    throw .malformed("'\(shown)' is not valid \(name) (a bad character or length)")
+                    throw .cid(.malformed("'\(shown)' is not valid \(name) (a bad character or length)"))
                 }
                 // Other multibase prefixes (base64 m/u, base32hex v/t, …) are CIDs this tool does not read.
                 if "mMuUvVtTcChp97Z".contains(first) {
-                    throw .unsupported(
-                        "multibase prefix '\(first)' of '\(shown)' (supported: Qm… CIDv0, b/z/k/f CIDv1)")
+                    throw .cid(
+                        .unsupported(
+                            "multibase prefix '\(first)' of '\(shown)' (supported: Qm… CIDv0, b/z/k/f CIDv1)"))
                 }
-                throw .malformed("'\(shown)' is neither a CIDv0 (Qm…) nor a multibase CIDv1 (b…, z…, k…, f…)")
+                throw .cid(
+                    .malformed("'\(shown)' is neither a CIDv0 (Qm…) nor a multibase CIDv1 (b…, z…, k…, f…)"))
             }
-            guard decoded.first != 0x12 else { throw .malformed("a CIDv0 may not carry a multibase prefix") }
+            guard decoded.first != 0x12 else { throw .cid(.malformed("a CIDv0 may not carry a multibase prefix")) }
             bytes = decoded
         }
         var offset = 0
         self = try CID.read(bytes, at: &offset)
-        guard offset == bytes.count else { throw .malformed("'\(shown)' has \(bytes.count - offset) trailing bytes") }
+        guard offset == bytes.count else {
+            throw .cid(.malformed("'\(shown)' has \(bytes.count - offset) trailing bytes"))
+        }
     }
 
     /// Parses a whole binary CID (as in a dag-pb link).
-    init(bytes: [UInt8]) throws(CIDError) {
+    init(bytes: [UInt8]) throws(FetchError) {
         var offset = 0
         self = try CID.read(bytes, at: &offset)
-        guard offset == bytes.count else { throw .malformed("a binary CID has \(bytes.count - offset) trailing bytes") }
+        guard offset == bytes.count else {
+            throw .cid(.malformed("a binary CID has \(bytes.count - offset) trailing bytes"))
+        }
     }
 
     /// Reads a binary CID at `offset` (as in a CAR section, where the block bytes follow), advancing it.
-    static func read(_ bytes: [UInt8], at offset: inout Int) throws(CIDError) -> CID {
+    static func read(_ bytes: [UInt8], at offset: inout Int) throws(FetchError) -> CID {
         var cursor = offset
         let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(CIDError) -> CID in try read(buffer, at: &cursor) }
+            Result { () throws(FetchError) -> CID in try read(buffer, at: &cursor) }
         }
         offset = cursor
         return try result.get()
     }
 
-    static func read(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) throws(CIDError) -> CID {
+    static func read(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) throws(FetchError) -> CID {
         if bytes.count - offset >= 2, bytes[offset] == 0x12, bytes[offset + 1] == 0x20 {
-            guard bytes.count - offset >= 34 else { throw .malformed("a CIDv0 is cut short") }
+            guard bytes.count - offset >= 34 else { throw .cid(.malformed("a CIDv0 is cut short")) }
             let digest = Array(bytes[(offset + 2)..<(offset + 34)])
             offset += 34
             return CID(checked: .v0, .dagPB, Multihash(checked: .sha2_256, digest))
@@ -119,12 +125,12 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
         var cursor = offset
         let version = try varint(bytes, &cursor, "version")
         guard version == 1 else {
-            if version == 0x12 { throw .malformed("a CIDv0 whose multihash is not 32 bytes of sha2-256") }
-            throw .unsupported("CID version \(version)")
+            if version == 0x12 { throw .cid(.malformed("a CIDv0 whose multihash is not 32 bytes of sha2-256")) }
+            throw .cid(.unsupported("CID version \(version)"))
         }
         let code = try varint(bytes, &cursor, "codec")
         guard let codec = Codec(rawValue: code) else {
-            throw .unsupported("codec \(CIDError.codecName(code)); prty-fetch reads dag-pb (UnixFS) and raw blocks")
+            throw .cid(.unsupported("codec \(CID.codecName(code)); prty-fetch reads dag-pb (UnixFS) and raw blocks"))
         }
         let multihash = try Multihash.read(bytes, at: &cursor)
         offset = cursor
@@ -134,11 +140,11 @@ struct CID: Hashable, Sendable, CustomStringConvertible {
     private static func varint(
         _ bytes: UnsafeRawBufferPointer, _ offset: inout Int,
         _ what: String
-    ) throws(CIDError) -> UInt64 {
+    ) throws(FetchError) -> UInt64 {
         do {
             return try Varint.read(bytes, at: &offset)
         } catch {
-            throw .malformed("the CID's \(what) is not a valid varint (\(error))")
+            throw .cid(.malformed("the CID's \(what) is not a valid varint (\(error))"))
         }
     }
 
@@ -191,7 +197,7 @@ struct Multihash: Hashable, Sendable {
     }
     static func identity(_ content: [UInt8]) -> Multihash { Multihash(checked: .identity, content) }
 
-    static func read(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) throws(CIDError) -> Multihash {
+    static func read(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) throws(FetchError) -> Multihash {
         var cursor = offset
         let code: UInt64
         let length: UInt64
@@ -199,19 +205,21 @@ struct Multihash: Hashable, Sendable {
             code = try Varint.read(bytes, at: &cursor)
             length = try Varint.read(bytes, at: &cursor)
         } catch {
-            throw .malformed("the multihash header is not a valid varint (\(error))")
+            throw .cid(.malformed("the multihash header is not a valid varint (\(error))"))
         }
         guard let function = Function(rawValue: code) else {
-            throw .unsupported("hash function \(CIDError.hashName(code)); prty-fetch verifies sha2-256 and identity")
+            throw .cid(.unsupported("hash function \(CID.hashName(code)); prty-fetch verifies sha2-256 and identity"))
         }
         switch function {
         case .sha2_256 where length != 32:
-            throw .malformed("a sha2-256 multihash with a \(length)-byte digest")
+            throw .cid(.malformed("a sha2-256 multihash with a \(length)-byte digest"))
         case .identity where length > UInt64(maxIdentityLength):
-            throw .unsupported("an identity CID of \(length) bytes (at most \(maxIdentityLength))")
+            throw .cid(.unsupported("an identity CID of \(length) bytes (at most \(maxIdentityLength))"))
         default: break
         }
-        guard UInt64(bytes.count - cursor) >= length else { throw .malformed("the multihash digest is cut short") }
+        guard UInt64(bytes.count - cursor) >= length else {
+            throw .cid(.malformed("the multihash digest is cut short"))
+        }
         let digest = Array(bytes[cursor..<(cursor + Int(length))])
         offset = cursor + Int(length)
         return Multihash(checked: function, digest)
@@ -235,20 +243,8 @@ struct Multihash: Hashable, Sendable {
     }
 }
 
-/// Why a CID string or binary CID was refused.
-enum CIDError: Error, Equatable, CustomStringConvertible {
-    /// Not a CID at all (bad characters, truncated, inconsistent).
-    case malformed(String)
-    /// A well-formed CID this tool cannot verify (another codec, hash function, version or base).
-    case unsupported(String)
-
-    var description: String {
-        switch self {
-        case .malformed(let why): "not a valid CID: \(why)"
-        case .unsupported(let what): "unsupported CID: \(what)"
-        }
-    }
-
+/// Names of the codes a CID may carry that this tool refuses, for its messages.
+extension CID {
     static func codecName(_ code: UInt64) -> String {
         let names: [UInt64: String] = [
             0x71: "dag-cbor", 0x0129: "dag-json", 0x0200: "json", 0x51: "cbor", 0x72: "libp2p-key",

@@ -28,7 +28,7 @@ struct CARReader {
     /// A section's first bytes (up to `cidWindow`, enough for any CID this tool accepts) are gathered in
     /// `pending` to read its CID; the rest of the block is then appended straight into the block's own
     /// array, so each byte is copied once.
-    mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(CARError) -> [Section] {
+    mutating func feed(_ chunk: UnsafeRawBufferPointer) throws(FetchError) -> [Section] {
         var sections = [Section]()
         var index = 0
         while index < chunk.count {
@@ -63,7 +63,7 @@ struct CARReader {
                 do {
                     cid = try CID.read(pending, at: &cursor)
                 } catch {
-                    throw .badCID(error, offset)
+                    throw .car(.badCID(error, offset))
                 }
                 var body = [UInt8]()
                 body.reserveCapacity(needed - cursor)
@@ -81,7 +81,9 @@ struct CARReader {
                 offset += 1
                 pending.append(byte)
                 guard byte & 0x80 == 0 else {
-                    guard pending.count < 9 else { throw .malformed("a section length varint is too long", offset) }
+                    guard pending.count < 9 else {
+                        throw .car(.malformed("a section length varint is too long", offset))
+                    }
                     continue
                 }
                 var cursor = 0
@@ -89,13 +91,13 @@ struct CARReader {
                 do {
                     length = try Varint.read(pending, at: &cursor)
                 } catch {
-                    throw .malformed("a bad section length (\(error))", offset)
+                    throw .car(.malformed("a bad section length (\(error))", offset))
                 }
                 pending.removeAll(keepingCapacity: true)
                 let limit = roots == nil ? CARReader.maxHeader : maxSection
-                guard length > 0 else { throw .malformed("an empty section", offset) }
+                guard length > 0 else { throw .car(.malformed("an empty section", offset)) }
                 guard length <= UInt64(limit) else {
-                    throw .tooLarge(roots == nil ? "header" : "section", length, limit)
+                    throw .car(.tooLarge(roots == nil ? "header" : "section", length, limit))
                 }
                 needed = Int(length)
             }
@@ -114,9 +116,11 @@ struct CARReader {
     }
 
     /// Throws unless the stream ended on a section boundary after the header.
-    func finish() throws(CARError) {
-        if roots == nil { throw .truncated("the stream ended before the CAR header") }
-        if needed != nil || !pending.isEmpty || block != nil { throw .truncated("the stream ended inside a section") }
+    func finish() throws(FetchError) {
+        if roots == nil { throw .car(.truncated("the stream ended before the CAR header")) }
+        if needed != nil || !pending.isEmpty || block != nil {
+            throw .car(.truncated("the stream ended inside a section"))
+        }
     }
 
     static let maxHeader = 1 << 16
@@ -163,43 +167,46 @@ enum CARHeader {
         }
     }
 
-    static func decodeRoots(_ bytes: [UInt8], at position: Int) throws(CARError) -> [CID] {
+    static func decodeRoots(_ bytes: [UInt8], at position: Int) throws(FetchError) -> [CID] {
         var reader = CBORReader(bytes: bytes)
         var roots: [CID]? = nil
         var version: UInt64? = nil
         do {
             let (major, count) = try reader.head()
-            guard major == 5 else { throw CARError.malformed("the header is not a CBOR map", position) }
+            guard major == 5 else { throw FetchError.car(.malformed("the header is not a CBOR map", position)) }
             for _ in 0..<count {
                 let key = try reader.text()
                 switch key {
                 case "roots":
                     let (kind, items) = try reader.head()
-                    guard kind == 4 else { throw CARError.malformed("the header's roots is not an array", position) }
+                    guard kind == 4 else {
+                        throw FetchError.car(.malformed("the header's roots is not an array", position))
+                    }
                     var found = [CID]()
                     for _ in 0..<items { found.append(try reader.cid()) }
                     roots = found
                 case "version":
                     let (kind, value) = try reader.head()
-                    guard kind == 0 else { throw CARError.malformed("the header's version is not a number", position) }
+                    guard kind == 0 else {
+                        throw FetchError.car(.malformed("the header's version is not a number", position))
+                    }
                     version = value
                 default:
-                    throw CARError.malformed("unknown header key '\(key)'", position)
+                    throw FetchError.car(.malformed("unknown header key '\(key)'", position))
                 }
             }
-            guard reader.atEnd else { throw CARError.malformed("bytes after the header map", position) }
-        } catch let error as CARError {
-            throw error
-        } catch let error as CIDError {
-            throw .badCID(error, position)
+            guard reader.atEnd else { throw FetchError.car(.malformed("bytes after the header map", position)) }
+        } catch let error as FetchError {
+            if case .car = error { throw error }
+            throw .car(.badCID(error, position))
         } catch {
-            throw .malformed("the header is not valid DAG-CBOR", position)
+            throw .car(.malformed("the header is not valid DAG-CBOR", position))
         }
-        guard let version else { throw .malformed("the header has no version", position) }
+        guard let version else { throw .car(.malformed("the header has no version", position)) }
         guard version == 1 else {
-            throw .unsupportedVersion(version)
+            throw .car(.unsupportedVersion(version))
         }
-        guard let roots else { throw .malformed("the header has no roots", position) }
+        guard let roots else { throw .car(.malformed("the header has no roots", position)) }
         return roots
     }
 }
@@ -247,24 +254,5 @@ private struct CBORReader {
         }
         defer { index += Int(length) }
         return try CID(bytes: Array(bytes[(index + 1)..<(index + Int(length))]))
-    }
-}
-
-enum CARError: Error, Equatable, CustomStringConvertible {
-    case malformed(String, Int)
-    case truncated(String)
-    case tooLarge(String, UInt64, Int)
-    case badCID(CIDError, Int)
-    case unsupportedVersion(UInt64)
-
-    var description: String {
-        switch self {
-        case .malformed(let why, let offset): "malformed CAR at byte \(offset): \(why)"
-        case .truncated(let why): "incomplete CAR: \(why)"
-        case .tooLarge(let what, let length, let limit):
-            "a CAR \(what) of \(length) bytes exceeds the \(limit)-byte limit"
-        case .badCID(let error, let offset): "a CAR section at byte \(offset) holds \(error)"
-        case .unsupportedVersion(let version): "CAR version \(version) is not supported (only CARv1)"
-        }
     }
 }

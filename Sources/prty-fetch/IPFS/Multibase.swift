@@ -27,7 +27,7 @@ enum Multibase {
         case UInt8(ascii: "z"): return Base58.decode(utf8).map { (.base58btc, $0) }
         case UInt8(ascii: "b"), UInt8(ascii: "B"): return Base32.decode(utf8).map { (.base32, $0) }
         case UInt8(ascii: "k"), UInt8(ascii: "K"): return Base36.decode(utf8).map { (.base36, $0) }
-        case UInt8(ascii: "f"), UInt8(ascii: "F"): return Base16.decode(utf8).map { (.base16, $0) }
+        case UInt8(ascii: "f"), UInt8(ascii: "F"): return Hex.decode(utf8).map { (.base16, $0) }
         default: return nil
         }
     }
@@ -169,27 +169,5 @@ enum Base36 {
         let lower = text.contains { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }
         guard !(upper && lower) else { return nil }
         return codec.decode(text)
-    }
-}
-
-enum Base16 {
-    static func decode(_ text: [UInt8]) -> [UInt8]? {
-        guard text.count % 2 == 0 else { return nil }
-        func value(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-            default: nil
-            }
-        }
-        var out = [UInt8]()
-        var index = 0
-        while index < text.count {
-            guard let high = value(text[index]), let low = value(text[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
     }
 }

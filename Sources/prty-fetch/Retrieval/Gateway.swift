@@ -17,33 +17,33 @@ struct Gateway: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses what a person writes: `https://host[:port][/ipfs/]`, `http://127.0.0.1:8080`, `file:///srv/blocks`,
     /// `file://~/blocks`. Anything else is refused with a message saying what a gateway looks like.
-    init(parsing text: String) throws(GatewayError) {
+    init(parsing text: String) throws(FetchError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.lowercased().hasPrefix("file://") {
             let path = String(trimmed.dropFirst(7))
-            guard !path.isEmpty else { throw .invalid(text, "file:// needs a directory, e.g. file:///srv/blocks") }
+            guard !path.isEmpty else { throw .gateway(text, "file:// needs a directory, e.g. file:///srv/blocks") }
             kind = .local(BlockStore(directory: LocalPath.expand(path)))
             return
         }
         guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else {
-            throw .invalid(
+            throw .gateway(
                 text,
                 "a gateway is an http(s):// origin such as https://trustless-gateway.link, "
                     + "or file://DIR for a local block store")
         }
         guard components.query == nil, components.fragment == nil, components.user == nil else {
-            throw .invalid(text, "a gateway URL takes no query, fragment or user name")
+            throw .gateway(text, "a gateway URL takes no query, fragment or user name")
         }
         var path = components.path
         while path.hasSuffix("/") { path.removeLast() }
         if path.hasSuffix("/ipfs") { path.removeLast(5) }
         guard path.isEmpty else {
-            throw .invalid(text, "a gateway is an origin; drop the path '\(components.path)'")
+            throw .gateway(text, "a gateway is an origin; drop the path '\(components.path)'")
         }
         if let port = components.port, !(1...65535).contains(port) {
-            throw .invalid(text, "the port must be in 1...65535, got \(port)")
+            throw .gateway(text, "the port must be in 1...65535, got \(port)")
         }
         let port = components.port.map { ":\($0)" } ?? ""
         let shownHost = host.contains(":") ? "[\(host)]" : host
@@ -85,15 +85,5 @@ struct Gateway: Sendable, Hashable, CustomStringConvertible {
         request.maxResponseBytes = nil
         request.retry = .none
         return request
-    }
-}
-
-enum GatewayError: Error, Equatable, CustomStringConvertible {
-    case invalid(String, String)
-
-    var description: String {
-        switch self {
-        case .invalid(let text, let why): "'\(text)' is not a gateway: \(why)"
-        }
     }
 }

@@ -29,7 +29,7 @@ struct BlockCache: Sendable {
 
     /// Keeps a block that has been verified against `cid`. Failures (a full disk, a read-only home) are
     /// returned for one warning, never fatal: the cache only saves time.
-    func write(_ cid: CID, _ block: [UInt8]) -> BlockStoreError? {
+    func write(_ cid: CID, _ block: [UInt8]) -> FetchError? {
         do {
             try store.write(cid.multihash, block)
             return nil

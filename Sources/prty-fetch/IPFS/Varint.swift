@@ -29,30 +29,28 @@ enum Varint {
         return count
     }
 
-    enum Failure: Error, Equatable { case truncated, overlong, notMinimal }
-
     /// Reads a varint at `offset`, advancing it. `maxBytes` is 9 for multiformats, 10 for protobuf.
     /// Multiformats requires the minimal encoding; protobuf accepts padded ones, so `strict` says which.
     static func read(
         _ bytes: UnsafeRawBufferPointer, at offset: inout Int, maxBytes: Int = 9,
         strict: Bool = true
-    ) throws(Failure) -> UInt64 {
+    ) throws(FetchError) -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         var index = offset
         while true {
-            guard index < bytes.count else { throw .truncated }
-            guard index - offset < maxBytes else { throw .overlong }
+            guard index < bytes.count else { throw .varint(.truncated) }
+            guard index - offset < maxBytes else { throw .varint(.overlong) }
             let byte = bytes[index]
             index += 1
             value |= UInt64(byte & 0x7F) << shift
             if byte & 0x80 == 0 {
-                if strict && byte == 0 && index - offset > 1 { throw .notMinimal }
+                if strict && byte == 0 && index - offset > 1 { throw .varint(.notMinimal) }
                 break
             }
             shift += 7
         }
-        if maxBytes == 10 && index - offset == 10 && bytes[index - 1] > 1 { throw .overlong }
+        if maxBytes == 10 && index - offset == 10 && bytes[index - 1] > 1 { throw .varint(.overlong) }
         offset = index
         return value
     }
@@ -61,10 +59,12 @@ enum Varint {
     static func read(
         _ bytes: [UInt8], at offset: inout Int, maxBytes: Int = 9,
         strict: Bool = true
-    ) throws(Failure) -> UInt64 {
+    ) throws(FetchError) -> UInt64 {
         var cursor = offset
         let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(Failure) -> UInt64 in try read(buffer, at: &cursor, maxBytes: maxBytes, strict: strict) }
+            Result { () throws(FetchError) -> UInt64 in
+                try read(buffer, at: &cursor, maxBytes: maxBytes, strict: strict)
+            }
         }
         offset = cursor
         return try result.get()

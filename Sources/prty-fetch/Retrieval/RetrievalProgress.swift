@@ -4,7 +4,7 @@ import Shared
 /// Progress of one retrieval on stderr through Shared's `ProgressReporter` (a bar on a terminal, `progress`
 /// events with `--log-format json`, nothing on a pipe), then one closing line for a large or slow fetch
 /// naming what was fetched, from where, and how fast. Never on stdout.
-struct Progress {
+struct RetrievalProgress {
     let root: String
     let log: Log?
     private let reporter: ProgressReporter?
@@ -12,7 +12,7 @@ struct Progress {
     private(set) var bytes: UInt64 = 0
     private(set) var blocks = 0
     private var totalKnown = false
-    private let started = ContinuousClock.now
+    private let started = Monotonic.seconds()
 
     init(root: String, log: Log?) {
         self.root = root
@@ -33,8 +33,7 @@ struct Progress {
     func finish() {
         reporter?.finish()
         guard let log else { return }
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = Monotonic.seconds() - started
         guard bytes >= 16 << 20 || seconds >= 2 else { return }
         let rate = Double(bytes) / max(seconds, 1e-3) / 1e6
         let from = gateway.isEmpty ? "" : " from \(gateway)"

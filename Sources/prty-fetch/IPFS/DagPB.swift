@@ -20,9 +20,9 @@ struct DagPBNode: Sendable, Equatable {
     }
 
     /// Decodes a block; `maxLinks` is a DAG-bomb guard.
-    init(decoding block: [UInt8], maxLinks: Int = .max) throws(DagPBError) {
+    init(decoding block: [UInt8], maxLinks: Int = .max) throws(FetchError) {
         let result = block.withUnsafeBytes { buffer in
-            Result { () throws(DagPBError) -> DagPBNode in
+            Result { () throws(FetchError) -> DagPBNode in
                 let (links, range) = try Self.parse(buffer, maxLinks: maxLinks)
                 return DagPBNode(links: links, data: range.map { Array(buffer[$0]) })
             }
@@ -31,7 +31,7 @@ struct DagPBNode: Sendable, Equatable {
     }
 
     /// Decodes a block without copying its Data: the links, and where Data lies in `bytes`.
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxLinks: Int) throws(DagPBError) -> ([Link], Range<Int>?) {
+    static func parse(_ bytes: UnsafeRawBufferPointer, maxLinks: Int) throws(FetchError) -> ([Link], Range<Int>?) {
         var links = [Link]()
         var data: Range<Int>? = nil
         var offset = 0
@@ -39,20 +39,20 @@ struct DagPBNode: Sendable, Equatable {
             let (field, payload) = try lengthDelimited(bytes, &offset, "PBNode")
             switch field {
             case 2:
-                guard data == nil else { throw .malformed("a link after the Data field") }
-                guard links.count < maxLinks else { throw .tooManyLinks(maxLinks) }
+                guard data == nil else { throw .dagPB(.malformed("a link after the Data field")) }
+                guard links.count < maxLinks else { throw .dagPB(.tooManyLinks(maxLinks)) }
                 links.append(try link(UnsafeRawBufferPointer(rebasing: bytes[payload])))
             case 1:
-                guard data == nil else { throw .malformed("two Data fields") }
+                guard data == nil else { throw .dagPB(.malformed("two Data fields")) }
                 data = payload
             default:
-                throw .malformed("unknown PBNode field \(field)")
+                throw .dagPB(.malformed("unknown PBNode field \(field)"))
             }
         }
         return (links, data)
     }
 
-    private static func link(_ bytes: UnsafeRawBufferPointer) throws(DagPBError) -> Link {
+    private static func link(_ bytes: UnsafeRawBufferPointer) throws(FetchError) -> Link {
         var offset = 0
         var cid: CID? = nil
         var name: [UInt8]? = nil
@@ -62,7 +62,7 @@ struct DagPBNode: Sendable, Equatable {
             let key = try varint(bytes, &offset)
             let field = Int(key >> 3)
             let wire = key & 7
-            guard field > last else { throw .malformed("PBLink fields out of order or repeated") }
+            guard field > last else { throw .dagPB(.malformed("PBLink fields out of order or repeated")) }
             last = field
             switch (field, wire) {
             case (1, 2):
@@ -70,42 +70,44 @@ struct DagPBNode: Sendable, Equatable {
                 do {
                     cid = try CID(bytes: Array(bytes[range]))
                 } catch {
-                    throw .badLink(error)
+                    throw .dagPB(.badLink(error))
                 }
             case (2, 2):
                 name = Array(bytes[try payload(bytes, &offset)])
             case (3, 0):
                 size = try varint(bytes, &offset)
             default:
-                throw .malformed("unknown PBLink field \(field) (wire type \(wire))")
+                throw .dagPB(.malformed("unknown PBLink field \(field) (wire type \(wire))"))
             }
         }
-        guard let cid else { throw .malformed("a link without a Hash") }
+        guard let cid else { throw .dagPB(.malformed("a link without a Hash")) }
         return Link(cid: cid, name: name, size: size)
     }
 
     private static func lengthDelimited(
         _ bytes: UnsafeRawBufferPointer, _ offset: inout Int,
         _ message: String
-    ) throws(DagPBError) -> (Int, Range<Int>) {
+    ) throws(FetchError) -> (Int, Range<Int>) {
         let key = try varint(bytes, &offset)
-        guard key & 7 == 2 else { throw .malformed("\(message) field \(key >> 3) has wire type \(key & 7)") }
+        guard key & 7 == 2 else { throw .dagPB(.malformed("\(message) field \(key >> 3) has wire type \(key & 7)")) }
         return (Int(key >> 3), try payload(bytes, &offset))
     }
 
-    private static func payload(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(DagPBError) -> Range<Int> {
+    private static func payload(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(FetchError) -> Range<Int> {
         let length = try varint(bytes, &offset)
-        guard length <= UInt64(bytes.count - offset) else { throw .malformed("a field runs past the block's end") }
+        guard length <= UInt64(bytes.count - offset) else {
+            throw .dagPB(.malformed("a field runs past the block's end"))
+        }
         let range = offset..<(offset + Int(length))
         offset += Int(length)
         return range
     }
 
-    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(DagPBError) -> UInt64 {
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(FetchError) -> UInt64 {
         do {
             return try Varint.read(bytes, at: &offset, maxBytes: 10, strict: false)
         } catch {
-            throw .malformed("a bad protobuf varint (\(error))")
+            throw .dagPB(.malformed("a bad protobuf varint (\(error))"))
         }
     }
 
@@ -138,19 +140,5 @@ struct DagPBNode: Sendable, Equatable {
             out += data
         }
         return out
-    }
-}
-
-enum DagPBError: Error, Equatable, CustomStringConvertible {
-    case malformed(String)
-    case badLink(CIDError)
-    case tooManyLinks(Int)
-
-    var description: String {
-        switch self {
-        case .malformed(let why): "malformed dag-pb block: \(why)"
-        case .badLink(let error): "a dag-pb link holds \(error)"
-        case .tooManyLinks(let limit): "a dag-pb node has more than \(limit) links (a DAG-bomb guard)"
-        }
     }
 }

@@ -33,24 +33,26 @@ struct BlockStore: Sendable, Hashable {
     }
 
     /// The stored bytes of a block, unverified (`nil` when absent). The caller checks them against the CID.
-    func read(_ multihash: Multihash, maxBytes: Int) throws(BlockStoreError) -> [UInt8]? {
+    func read(_ multihash: Multihash, maxBytes: Int) throws(FetchError) -> [UInt8]? {
         let path = path(multihash)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw .io("cannot open \(path): \(String(cString: strerror(errno)))")
+            throw .blockStore(.io("cannot open \(path): \(String(cString: strerror(errno)))"))
         }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .io("cannot stat \(path): \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &info) == 0 else {
+            throw .blockStore(.io("cannot stat \(path): \(String(cString: strerror(errno)))"))
+        }
         let size = Int(info.st_size)
-        guard size <= maxBytes else { throw .tooLarge(path, size, maxBytes) }
+        guard size <= maxBytes else { throw .blockStore(.tooLarge(path, size, maxBytes)) }
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
             let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
             if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw .io("cannot read \(path): \(String(cString: strerror(errno)))") }
+            guard count > 0 else { throw .blockStore(.io("cannot read \(path): \(String(cString: strerror(errno)))")) }
             done += count
         }
         return bytes
@@ -59,7 +61,7 @@ struct BlockStore: Sendable, Hashable {
     /// Stores a block atomically (a temporary file renamed into place), creating folders as needed.
     /// Returns false when the block was already there.
     @discardableResult
-    func write(_ multihash: Multihash, _ block: [UInt8]) throws(BlockStoreError) -> Bool {
+    func write(_ multihash: Multihash, _ block: [UInt8]) throws(FetchError) -> Bool {
         let path = path(multihash)
         if access(path, F_OK) == 0 { return false }
         let folder = String(path[..<path.lastIndex(of: "/")!])
@@ -73,7 +75,7 @@ struct BlockStore: Sendable, Hashable {
         return true
     }
 
-    static func makeDirectory(_ path: String) throws(BlockStoreError) {
+    static func makeDirectory(_ path: String) throws(FetchError) {
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             let reason = String(cString: strerror(errno))
             if errno == ENOENT {
@@ -83,16 +85,18 @@ struct BlockStore: Sendable, Hashable {
                     if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
                 }
             }
-            throw .io("cannot create the folder \(path): \(reason)")
+            throw .blockStore(.io("cannot create the folder \(path): \(reason)"))
         }
     }
 
     /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a reader never
     /// sees half a block and two writers never mix.
-    static func writeFile(_ path: String, _ bytes: [UInt8]) throws(BlockStoreError) {
+    static func writeFile(_ path: String, _ bytes: [UInt8]) throws(FetchError) {
         var template = Array("\(path).tmp-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
-        guard fd >= 0 else { throw .io("cannot create a file beside \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw .blockStore(.io("cannot create a file beside \(path): \(String(cString: strerror(errno)))"))
+        }
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         fchmod(fd, 0o644)
         var done = 0
@@ -103,7 +107,7 @@ struct BlockStore: Sendable, Hashable {
                 let reason = String(cString: strerror(errno))
                 close(fd)
                 unlink(temporary)
-                throw .io("cannot write \(path): \(reason)")
+                throw .blockStore(.io("cannot write \(path): \(reason)"))
             }
             done += count
         }
@@ -111,19 +115,7 @@ struct BlockStore: Sendable, Hashable {
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw .io("cannot move a block into \(path): \(reason)")
-        }
-    }
-}
-
-enum BlockStoreError: Error, Equatable, CustomStringConvertible {
-    case io(String)
-    case tooLarge(String, Int, Int)
-
-    var description: String {
-        switch self {
-        case .io(let why): why
-        case .tooLarge(let path, let size, let limit): "\(path) holds \(size) bytes, more than a block may (\(limit))"
+            throw .blockStore(.io("cannot move a block into \(path): \(reason)"))
         }
     }
 }

@@ -35,9 +35,9 @@ struct UnixFSData: Sendable, Equatable {
     }
 
     /// Decodes the message. Fields this tool does not use (mode, mtime, …) are skipped, as protobuf allows.
-    init(decoding bytes: [UInt8]) throws(UnixFSError) {
+    init(decoding bytes: [UInt8]) throws(FetchError) {
         let result = bytes.withUnsafeBytes { buffer in
-            Result { () throws(UnixFSError) -> UnixFSData in
+            Result { () throws(FetchError) -> UnixFSData in
                 var (decoded, range) = try Self.parse(buffer)
                 decoded.data = range.map { Array(buffer[$0]) }
                 return decoded
@@ -47,7 +47,7 @@ struct UnixFSData: Sendable, Equatable {
     }
 
     /// Decodes the message without copying its Data field: `data` is left nil and its place in `bytes` returned.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(UnixFSError) -> (UnixFSData, Range<Int>?) {
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(FetchError) -> (UnixFSData, Range<Int>?) {
         var kind: Kind? = nil
         var data: Range<Int>? = nil
         var fileSize: UInt64? = nil
@@ -60,7 +60,7 @@ struct UnixFSData: Sendable, Equatable {
             switch (field, wire) {
             case (1, 0):
                 let code = try varint(bytes, &offset)
-                guard let known = Kind(rawValue: code) else { throw .malformed("unknown UnixFS type \(code)") }
+                guard let known = Kind(rawValue: code) else { throw .unixFS("unknown UnixFS type \(code)") }
                 kind = known
             case (2, 2):
                 data = try payload(bytes, &offset)
@@ -76,33 +76,32 @@ struct UnixFSData: Sendable, Equatable {
             case (_, 0):
                 _ = try varint(bytes, &offset)
             case (_, 1):
-                guard bytes.count - offset >= 8 else { throw .malformed("a field runs past the end") }
+                guard bytes.count - offset >= 8 else { throw .unixFS("a field runs past the end") }
                 offset += 8
             case (_, 2):
                 _ = try payload(bytes, &offset)
             case (_, 5):
-                guard bytes.count - offset >= 4 else { throw .malformed("a field runs past the end") }
+                guard bytes.count - offset >= 4 else { throw .unixFS("a field runs past the end") }
                 offset += 4
             default:
-                throw .malformed("field \(field) has the unknown wire type \(wire)")
+                throw .unixFS("field \(field) has the unknown wire type \(wire)")
             }
         }
-        guard let kind else { throw .malformed("no Type field") }
+        guard let kind else { throw .unixFS("no Type field") }
         return (UnixFSData(kind: kind, fileSize: fileSize, blockSizes: blockSizes), data)
     }
 
-    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(UnixFSError) -> UInt64 {
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(FetchError) -> UInt64 {
         do {
             return try Varint.read(bytes, at: &offset, maxBytes: 10, strict: false)
         } catch {
-            throw .malformed("a bad protobuf varint (\(error))")
+            throw .unixFS("a bad protobuf varint (\(error))")
         }
     }
 
-    private static func payload(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(UnixFSError) -> Range<Int>
-    {
+    private static func payload(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) throws(FetchError) -> Range<Int> {
         let length = try varint(bytes, &offset)
-        guard length <= UInt64(bytes.count - offset) else { throw .malformed("a field runs past the end") }
+        guard length <= UInt64(bytes.count - offset) else { throw .unixFS("a field runs past the end") }
         let range = offset..<(offset + Int(length))
         offset += Int(length)
         return range
@@ -126,15 +125,5 @@ struct UnixFSData: Sendable, Equatable {
             Varint.write(size, to: &out)
         }
         return out
-    }
-}
-
-enum UnixFSError: Error, Equatable, CustomStringConvertible {
-    case malformed(String)
-
-    var description: String {
-        switch self {
-        case .malformed(let why): "malformed UnixFS data: \(why)"
-        }
     }
 }
