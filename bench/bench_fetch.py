@@ -7,7 +7,7 @@
    after the untimed warm-up run serving it is one socket write; it runs on the same cores as prty-fetch.
    References: `sha256sum FILE` (coreutils, from the page cache) and OpenSSL's SHA-256 through Python's
    hashlib (reading the same file in 1 MiB pieces; it uses the CPU's SHA instructions where there are any).
-   Goal (issue 6): at least sha256sum's throughput, ratio ≤ 1.0; the OpenSSL ratio is reported.
+   Goal (issue 15): ratio ≤ 0.8 against sha256sum, hashing blocks on every core; the OpenSSL ratio is reported.
 2. CSV → Dataset for 1,000,000 rows × 20 features + a label (numpy Gaussians printed at full precision by
    pandas, about 400 MB): `prty-fetch parse big.csv` writing the Dataset document to /dev/null, against
    `pandas.read_csv(path).to_numpy()` in-process (interpreter start-up and imports excluded). Goal: ratio ≤ 1.0.
@@ -119,9 +119,10 @@ def retrieval_rows(ctx):
              f"on the same cores")
     return [
         {"benchmark": label, "prty_s": prty_s, "reference": "sha256sum", "reference_s": sha256sum_s,
-         "goal": "ratio ≤ 1.0", "prty_cpu_s": prty_cpu, "reference_cpu_s": sha256sum_cpu, "notes": notes},
+         "goal": "ratio ≤ 0.8", "prty_cpu_s": prty_cpu, "reference_cpu_s": sha256sum_cpu, "notes": notes},
         {"benchmark": label, "prty_s": prty_s, "reference": "OpenSSL sha256 (hashlib)", "reference_s": openssl_s,
-         "goal": "reported", "met": None, "notes": "for reference: SHA instructions vs pure Swift"},
+         "goal": "reported", "met": None,
+         "notes": "for reference: both use the CPU's SHA instructions where it has them (prty: CSHA256)"},
     ]
 
 
@@ -150,7 +151,7 @@ def csv_rows(ctx):
          "notes": f"{mb:.0f} MB CSV; prty also writes the Dataset JSON, pandas only parses; CPU {prty_cpu:.2f} s "
                   f"vs {pandas_cpu:.2f} s"},
         {"benchmark": f"CSV parse {rows}×{FEATURES} (in-process)", "prty_s": parse_s,
-         "reference": "pandas.read_csv + to_numpy", "reference_s": pandas_s, "goal": "ratio ≤ 1.0",
+         "reference": "pandas.read_csv + to_numpy", "reference_s": pandas_s, "goal": "ratio ≤ 0.8",
          "notes": "prty's own timing event (mapping the file, parsing into the Dataset), like pandas in-process"},
     ]
 

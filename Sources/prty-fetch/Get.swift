@@ -171,7 +171,7 @@ struct Get {
             _ = try await retrieval.run(
                 cid, expect: { content.reserveCapacity(Int($0)) }, sink: { content.append(contentsOf: $0) })
             let dataset = try builder.build(content, format: format, cid: cid.description)
-            Tool.writeStdout(DatasetWriter.bytes(dataset))
+            DatasetWriter.writeStdout(dataset)
         }
         cache?.trim()
     }

@@ -42,19 +42,17 @@ struct PartitionCommand {
                     + "part's size and class counts; use at most \(plan.trainCount) parts")
         }
         let rows = stats ? [] : plan.rows
-        let output: [UInt8]
         let planned: ContinuousClock.Instant
         if stats {
             planned = clock.now
             let report = PartitionStats(plan: plan, dataset: dataset)
-            output = Array((human ? report.table() : report.json().serialized() + "\n").utf8)
+            Tool.writeStdout(human ? report.table() : report.json().serialized() + "\n")
         } else {
             var part = dataset.subset(rows)
             part.partition = plan.partitionObject()
             planned = clock.now
-            output = DatasetWriter.bytes(part)
+            DatasetWriter.writeStdout(part)  // streamed: the document is never whole in memory
         }
-        Tool.writeStdout(output)
         let written = clock.now
         if config.take == .train, plan.outputSizes[config.partIndex] == 0 {
             log.warning(

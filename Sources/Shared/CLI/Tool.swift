@@ -82,19 +82,23 @@ public enum Tool {
     }
 
     public static func writeStdout(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 {
-                    let reason = written < 0 ? String(cString: strerror(errno)) : "nothing was written"
-                    let log = current.withLock { $0 } ?? Log(tool: ProcessInfo.processInfo.processName)
-                    log.failure("cannot write the document to stdout: \(reason)", exitStatus: .failure)
-                    exit(ExitStatus.failure.rawValue)
-                }
-                offset += written
+        bytes.withUnsafeBytes { writeStdout($0) }
+    }
+
+    /// Writes bytes the caller owns (a streamed document's piece) without copying them into an array.
+    public static func writeStdout(_ buffer: UnsafeRawBufferPointer) {
+        guard let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(STDOUT_FILENO, base + offset, buffer.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 {
+                let reason = written < 0 ? String(cString: strerror(errno)) : "nothing was written"
+                let log = current.withLock { $0 } ?? Log(tool: ProcessInfo.processInfo.processName)
+                log.failure("cannot write the document to stdout: \(reason)", exitStatus: .failure)
+                exit(ExitStatus.failure.rawValue)
             }
+            offset += written
         }
     }
 }

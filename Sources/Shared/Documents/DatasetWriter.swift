@@ -25,7 +25,7 @@ public enum DatasetWriter {
 
     /// Streams the document to stdout (`Tool.writeStdout`, which exits 1 naming the reason if it cannot write).
     public static func writeStdout(_ dataset: Dataset) {
-        write(dataset) { Tool.writeStdout(Array($0)) }
+        write(dataset) { Tool.writeStdout(UnsafeRawBufferPointer($0)) }
     }
 
     /// Streams the document and a final newline to `sink`, in pieces of at most about `chunkSize` bytes (a
