@@ -6,23 +6,46 @@ struct Standardisation: Sendable, Equatable {
     var scales: [Double]
 
     init(_ features: [Double], rows: Int, width: Int) {
+        let unit = Self.units(features, rows: rows, width: width)
         var means = [Double](repeating: 0, count: width)
         var squares = [Double](repeating: 0, count: width)
         for row in 0..<rows {
-            for f in 0..<width { means[f] += features[row * width + f] }
+            for f in 0..<width { means[f] += features[row * width + f] * unit.down[f] }
         }
         for f in 0..<width { means[f] /= Double(max(rows, 1)) }
         for row in 0..<rows {
             for f in 0..<width {
-                let d = features[row * width + f] - means[f]
+                let d = features[row * width + f] * unit.down[f] - means[f]
                 squares[f] += d * d
             }
         }
-        self.means = means
-        self.scales = squares.map { sum in
-            let spread = (sum / Double(max(rows, 1))).squareRoot()
+        self.means = (0..<width).map { means[$0] * unit.up[$0] }
+        self.scales = (0..<width).map { f in
+            let spread = (squares[f] / Double(max(rows, 1))).squareRoot() * unit.up[f]
             return spread > 0 && spread.isFinite ? spread : 1
         }
+    }
+
+    /// Per feature, a power of two to divide the values by before summing them (`down`) and its inverse to
+    /// multiply the moments back by (`up`): 1 for every feature whose largest magnitude is below 2^500, so
+    /// ordinary data gets exactly the same bits, and about that magnitude above it, where a sum of values or of
+    /// squares near Double's limit would overflow to infinity and turn every standardised value into NaN.
+    /// Powers of two scale without rounding.
+    static func units(_ features: [Double], rows: Int, width: Int) -> (down: [Double], up: [Double]) {
+        var down = [Double](repeating: 1, count: width)
+        var up = [Double](repeating: 1, count: width)
+        for f in 0..<width {
+            var largest = 0.0
+            for row in 0..<rows {
+                let x = abs(features[row * width + f])
+                if x.isFinite, x > largest { largest = x }
+            }
+            guard largest > 0x1p500 else { continue }
+            let exponent = Int(largest.exponent)
+            down[f] = Double(sign: .plus, exponent: -exponent, significand: 1)
+            up[f] = Double(sign: .plus, exponent: exponent, significand: 1)
+        }
+        return (down, up)
     }
 }
 
@@ -47,6 +70,7 @@ extension Standardisation {
             classIndex.allSatisfy({ $0 >= 0 && $0 < classCounts.count })
         {
             let k = classCounts.count
+            let unit = Self.units(features, rows: rows, width: width)
             var n = [Double](repeating: 0, count: k)
             var sums = [Double](repeating: 0, count: k * width)
             var squares = [Double](repeating: 0, count: k * width)
@@ -54,7 +78,7 @@ extension Standardisation {
                 let c = classIndex[row]
                 n[c] += 1
                 for f in 0..<width {
-                    let x = features[row * width + f]
+                    let x = features[row * width + f] * unit.down[f]
                     sums[c * width + f] += x
                     squares[c * width + f] += x * x
                 }
@@ -70,8 +94,8 @@ extension Standardisation {
                         mean += weights[c] * sums[c * width + f] / n[c]
                         second += weights[c] * squares[c * width + f] / n[c]
                     }
-                    let spread = max(0, second - mean * mean).squareRoot()
-                    scaling.means[f] = mean
+                    let spread = max(0, second - mean * mean).squareRoot() * unit.up[f]
+                    scaling.means[f] = mean * unit.up[f]
                     scaling.scales[f] = spread > 0 && spread.isFinite ? spread : 1
                 }
             }
