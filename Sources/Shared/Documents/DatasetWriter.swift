@@ -18,11 +18,6 @@ public enum DatasetWriter {
         return out
     }
 
-    /// The document (without the final newline) appended to `out`.
-    public static func write(_ dataset: Dataset, to out: inout [UInt8]) {
-        out.append(contentsOf: bytes(dataset).dropLast())
-    }
-
     /// Streams the document to stdout (`Tool.writeStdout`, which exits 1 naming the reason if it cannot write).
     public static func writeStdout(_ dataset: Dataset) {
         write(dataset) { Tool.writeStdout(UnsafeRawBufferPointer($0)) }

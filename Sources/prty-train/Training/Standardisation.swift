@@ -6,7 +6,11 @@ struct Standardisation: Sendable, Equatable {
     var scales: [Double]
 
     init(_ features: [Double], rows: Int, width: Int) {
-        let unit = Self.units(features, rows: rows, width: width)
+        self.init(features, rows: rows, width: width, unit: Self.units(features, rows: rows, width: width))
+    }
+
+    /// The moments with the scaling `units` chose, for a caller that needs those units again.
+    private init(_ features: [Double], rows: Int, width: Int, unit: (down: [Double], up: [Double])) {
         var means = [Double](repeating: 0, count: width)
         var squares = [Double](repeating: 0, count: width)
         for row in 0..<rows {
@@ -64,13 +68,13 @@ extension Standardisation {
     static func network(
         _ features: [Double], rows: Int, width: Int, classIndex: [Int]? = nil, classCounts: [Int]? = nil
     ) -> Standardisation {
-        var scaling = Standardisation(features, rows: rows, width: width)
+        let unit = units(features, rows: rows, width: width)
+        var scaling = Standardisation(features, rows: rows, width: width, unit: unit)
         guard rows > 0 else { return scaling }
         if let classIndex, let classCounts, classIndex.count == rows, !classCounts.isEmpty,
             classIndex.allSatisfy({ $0 >= 0 && $0 < classCounts.count })
         {
             let k = classCounts.count
-            let unit = Self.units(features, rows: rows, width: width)
             var n = [Double](repeating: 0, count: k)
             var sums = [Double](repeating: 0, count: k * width)
             var squares = [Double](repeating: 0, count: k * width)
